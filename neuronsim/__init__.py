@@ -1,0 +1,29 @@
+"""neuronsim: a neuron-level neural network simulator.
+
+Neurons are objects on a :class:`networkx.DiGraph`; activations and losses are pluggable
+``(f, f')`` pairs; backprop propagates deltas edge by edge through any DAG, and you can watch it.
+
+Examples
+--------
+>>> import neuronsim
+>>> net = neuronsim.Network.from_spec([("identity", 4), ("sigmoid", 5), ("sigmoid", 3)], init="constant")
+>>> out = net.forward([5.1, 3.5, 1.4, 0.2])
+>>> _ = net.backward([1, 0, 0])
+>>> [f"{net[name].delta:.6g}" for name in ("o1", "o2", "o3")]
+['-4.45108e-05', '0.00660476', '0.00660476']
+"""
+
+from . import activations, errors, init, losses
+from .activations import Activation
+from .errors import NeuronsimError
+from .gradcheck import GradcheckReport, gradcheck
+from .losses import Loss
+from .network import Network
+from .neuron import Neuron
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Network", "Neuron", "Activation", "Loss", "NeuronsimError", "gradcheck", "GradcheckReport",
+    "activations", "losses", "init", "errors",
+]

@@ -1,0 +1,31 @@
+"""Validation helpers used at the public boundary (private: not part of the API)."""
+
+import math
+import numbers
+
+import numpy as np
+
+from .errors import NeuronsimTypeError, ShapeError, ValueRangeError
+
+
+def finite_float(value, what):
+    """``float(value)`` for a finite real number; otherwise a clear error naming ``what``."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise NeuronsimTypeError(f"{what} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueRangeError(f"{what} must be finite, got {value}")
+    return value
+
+
+def finite_vector(values, length, what):
+    """A list of ``length`` finite floats from any sequence or 1-D array."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise NeuronsimTypeError(
+            f"{what} must be a sequence of {length} numbers, got {type(values).__name__}"
+        )
+    if isinstance(values, np.ndarray) and values.ndim != 1:
+        raise ShapeError(f"{what} must be 1-D with {length} values, got an array of shape {values.shape}")
+    if len(values) != length:
+        raise ShapeError(f"{what}: expected {length} values, got {len(values)}")
+    return [finite_float(v, f"{what}[{i}]") for i, v in enumerate(values)]

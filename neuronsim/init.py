@@ -1,0 +1,249 @@
+"""Weight initialisers: every random one seeded, the same seed giving the same network.
+
+An initialiser draws a weight for each link ``i → j`` from the link's fan-in (the in-degree of
+``j``) and fan-out (the out-degree of ``i``) — in a fully connected layer these are exactly the
+layer widths of Glorot & Bengio (2010) and He et al. (2015) — and a bias for each non-input
+neuron. Parameters are visited in :meth:`Network.parameter_keys` order, so the draws, and hence
+the network, depend only on the seed and the structure.
+
+Examples
+--------
+>>> import neuronsim
+>>> net = neuronsim.Network.from_spec([("identity", 2), ("sigmoid", 1)], init="constant")
+>>> net.parameters()
+[1.0, 1.0, 0.0]
+>>> _ = neuronsim.init.apply(net, neuronsim.init.uniform(-0.3, 0.3), seed=0)
+>>> all(-0.3 <= p <= 0.3 for p in net.parameters())
+True
+"""
+
+import math
+
+import numpy as np
+
+from ._checks import finite_float
+from .errors import NeuronsimError, NeuronsimTypeError, ValueRangeError
+
+__all__ = ["Initializer", "constant", "uniform", "normal", "xavier", "glorot", "he", "get", "apply", "available"]
+
+
+class Initializer:
+    """Base class: override :meth:`weight` and :meth:`bias`.
+
+    Examples
+    --------
+    >>> class Half(Initializer):
+    ...     def weight(self, fan_in, fan_out, rng):
+    ...         return 0.5
+    >>> Half().bias(None)
+    0.0
+    """
+
+    name = "custom"
+
+    def weight(self, fan_in, fan_out, rng):
+        """A weight for a link whose destination has ``fan_in`` links in and source ``fan_out`` out."""
+        raise NotImplementedError
+
+    def bias(self, rng):
+        """A bias for a non-input neuron (default 0)."""
+        return 0.0
+
+    def __repr__(self):
+        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{self.name}({fields})"
+
+
+class constant(Initializer):
+    """Every weight ``weight`` and every bias ``bias`` (seed 004 builds with 1 and 0).
+
+    Examples
+    --------
+    >>> constant(0.5).weight(3, 2, None)
+    0.5
+    """
+
+    name = "constant"
+
+    def __init__(self, weight=1.0, bias=0.0):
+        self.weight_value = finite_float(weight, "constant(weight)")
+        self.bias_value = finite_float(bias, "constant(bias)")
+
+    def weight(self, fan_in, fan_out, rng):
+        return self.weight_value
+
+    def bias(self, rng):
+        return self.bias_value
+
+
+class uniform(Initializer):
+    """Weights uniform in [low, high]; biases too unless ``bias`` is a number.
+
+    RHW 1986 started from weights (biases included) uniform in ±0.3: ``uniform(-0.3, 0.3)``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> -0.3 <= uniform(-0.3, 0.3).weight(2, 2, rng) <= 0.3
+    True
+    """
+
+    name = "uniform"
+
+    def __init__(self, low=-0.3, high=0.3, bias=None):
+        self.low = finite_float(low, "uniform(low)")
+        self.high = finite_float(high, "uniform(high)")
+        if self.low > self.high:
+            raise ValueRangeError(f"uniform(low, high) needs low <= high, got low={low}, high={high}")
+        self.bias_value = None if bias is None else finite_float(bias, "uniform(bias)")
+
+    def weight(self, fan_in, fan_out, rng):
+        return float(rng.uniform(self.low, self.high))
+
+    def bias(self, rng):
+        return self.weight(0, 0, rng) if self.bias_value is None else self.bias_value
+
+
+class normal(Initializer):
+    """Weights drawn from N(mean, std²); biases ``bias``."""
+
+    name = "normal"
+
+    def __init__(self, std=0.1, mean=0.0, bias=0.0):
+        self.std = finite_float(std, "normal(std)")
+        if self.std < 0:
+            raise ValueRangeError(f"normal(std) must be >= 0, got {std}")
+        self.mean = finite_float(mean, "normal(mean)")
+        self.bias_value = finite_float(bias, "normal(bias)")
+
+    def weight(self, fan_in, fan_out, rng):
+        return float(rng.normal(self.mean, self.std))
+
+    def bias(self, rng):
+        return self.bias_value
+
+
+class xavier(Initializer):
+    """Glorot & Bengio (2010): variance 2 / (fan_in + fan_out); uniform by default. Biases 0.
+
+    Examples
+    --------
+    >>> limit = math.sqrt(6 / (4 + 4))
+    >>> abs(xavier().weight(4, 4, np.random.default_rng(1))) <= limit
+    True
+    """
+
+    name = "xavier"
+
+    def __init__(self, uniform=True, gain=1.0):
+        self.uniform = bool(uniform)
+        self.gain = finite_float(gain, "xavier(gain)")
+
+    def weight(self, fan_in, fan_out, rng):
+        scale = self.gain * math.sqrt(2.0 / max(fan_in + fan_out, 1))
+        if self.uniform:
+            limit = math.sqrt(3.0) * scale
+            return float(rng.uniform(-limit, limit))
+        return float(rng.normal(0.0, scale))
+
+
+glorot = xavier
+
+
+class he(Initializer):
+    """He et al. (2015), for ReLU-like units: variance 2 / fan_in; normal by default. Biases 0."""
+
+    name = "he"
+
+    def __init__(self, uniform=False):
+        self.uniform = bool(uniform)
+
+    def weight(self, fan_in, fan_out, rng):
+        scale = math.sqrt(2.0 / max(fan_in, 1))
+        if self.uniform:
+            limit = math.sqrt(3.0) * scale
+            return float(rng.uniform(-limit, limit))
+        return float(rng.normal(0.0, scale))
+
+
+_BY_NAME = {"constant": constant, "uniform": uniform, "normal": normal, "xavier": xavier,
+            "glorot": xavier, "he": he}
+
+
+def available():
+    """Names accepted by :func:`get`.
+
+    Examples
+    --------
+    >>> available()
+    ['constant', 'glorot', 'he', 'normal', 'uniform', 'xavier']
+    """
+    return sorted(_BY_NAME)
+
+
+def get(init, **options):
+    """An :class:`Initializer` from a name (with options), a dict, or an Initializer.
+
+    Parameters
+    ----------
+    init : str, dict or Initializer
+        ``"xavier"``, ``{"name": "uniform", "low": -0.3, "high": 0.3}``, ``uniform(-0.3, 0.3)``...
+    **options
+        Passed to the initialiser named by a string.
+
+    Examples
+    --------
+    >>> get("uniform", low=-0.5, high=0.5)
+    uniform(low=-0.5, high=0.5, bias_value=None)
+    """
+    if isinstance(init, Initializer):
+        return init
+    if isinstance(init, dict):
+        options = {**{k: v for k, v in init.items() if k != "name"}, **options}
+        init = init.get("name")
+    if not isinstance(init, str):
+        raise NeuronsimTypeError(f"init must be a name, a dict or an Initializer, got {type(init).__name__}")
+    try:
+        cls = _BY_NAME[init]
+    except KeyError:
+        raise NeuronsimError(f"unknown initializer {init!r}; known: {', '.join(available())}") from None
+    try:
+        return cls(**options)
+    except TypeError as err:
+        raise NeuronsimTypeError(f"initializer {init!r}: {err}") from None
+
+
+def apply(net, init="xavier", seed=None, *, keep=()):
+    """(Re)initialise a network's weights and biases in place; return the network.
+
+    Parameters
+    ----------
+    net : Network
+    init : str, dict or Initializer, default "xavier"
+    seed : int or None
+        Seed of the random draws (None: fresh entropy). Same seed, same structure → same values.
+    keep : collection of parameter keys
+        Parameters to leave as they are (``(src, dst)`` for a weight, a name for a bias).
+
+    Examples
+    --------
+    >>> import neuronsim
+    >>> a = neuronsim.Network.from_spec([("identity", 2), ("tanh", 3), ("tanh", 1)], seed=7)
+    >>> b = neuronsim.Network.from_spec([("identity", 2), ("tanh", 3), ("tanh", 1)], seed=0)
+    >>> apply(b, "xavier", seed=7).parameters() == a.parameters()
+    True
+    """
+    init = get(init)
+    rng = np.random.default_rng(seed)
+    graph = net.graph
+    keep = set(keep)
+    values = []
+    for key, value in zip(net.parameter_keys(), net.parameters()):
+        if isinstance(key, tuple):
+            src, dst = key
+            drawn = init.weight(graph.in_degree(dst), graph.out_degree(src), rng)
+        else:
+            drawn = init.bias(rng)
+        values.append(value if key in keep else drawn)
+    net.set_parameters(values)
+    return net

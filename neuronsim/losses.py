@@ -1,0 +1,213 @@
+"""Loss functions as pluggable ``(C, ∂C/∂a)`` pairs, and the registry that names them.
+
+A :class:`Loss` measures one case: ``f(a, t)`` takes the output activations ``a`` and the
+target ``t`` (equal-length lists of floats) and returns the cost C; ``df(a, t)`` returns the list
+∂C/∂a_j. Backprop turns that into the output deltas δ_j = ∂C/∂a_j · f′(z_j).
+
+Some pairs of loss and output activation have a simpler, numerically safer δ than the product
+(binary cross-entropy on a sigmoid: δ = a − t, even where a rounds to exactly 1). A loss may
+carry such *fused* forms, used when every output neuron has that activation.
+
+Built-ins: ``squared_error`` (E = ½ Σ (a − t)², RHW 1986 eq. 3), ``mse`` (mean over outputs),
+``binary_cross_entropy`` and ``softmax_cross_entropy`` (on identity output neurons, whose z
+are the logits; δ = softmax(z) − t).
+
+Examples
+--------
+>>> from neuronsim import losses
+>>> se = losses.get("squared_error")
+>>> se.f([0.5, 0.2], [1.0, 0.0])
+0.145
+>>> se.df([0.5, 0.2], [1.0, 0.0])
+[-0.5, 0.2]
+"""
+
+import math
+
+from .errors import LossError, NeuronsimTypeError
+
+__all__ = ["Loss", "get", "register", "available"]
+
+
+class Loss:
+    """A named cost function for one case, with its gradient in the output activations.
+
+    Parameters
+    ----------
+    name : str
+        Registry name.
+    f : callable
+        ``f(a, t) -> float``, a and t equal-length lists of floats.
+    df : callable
+        ``df(a, t) -> list`` of ∂C/∂a_j.
+    fused : dict, optional
+        ``{activation_name: (value, delta)}`` where ``value(z, t) -> float`` and
+        ``delta(z, a, t) -> list`` give C and δ = ∂C/∂z directly from the output neurons'
+        pre-activations; used when every output neuron has that activation.
+    output_activation : str, optional
+        The loss is only defined on output neurons with this activation (backward raises
+        :class:`~neuronsim.errors.LossError` otherwise).
+    target_range : (float, float), optional
+        Allowed interval for target values (checked at the door).
+
+    Examples
+    --------
+    >>> absolute = Loss("absolute", lambda a, t: sum(abs(x - y) for x, y in zip(a, t)),
+    ...                 lambda a, t: [1.0 if x > y else -1.0 for x, y in zip(a, t)])
+    >>> absolute.f([1.0, 2.0], [0.0, 4.0])
+    3.0
+    """
+
+    __slots__ = ("name", "f", "df", "fused", "output_activation", "target_range")
+
+    def __init__(self, name, f, df, *, fused=None, output_activation=None, target_range=None):
+        if not isinstance(name, str) or not name:
+            raise NeuronsimTypeError(f"loss name must be a non-empty string, got {name!r}")
+        for label, fn in (("f", f), ("df", df)):
+            if not callable(fn):
+                raise NeuronsimTypeError(f"loss {name!r}: {label} must be callable, got {type(fn).__name__}")
+        self.name = name
+        self.f = f
+        self.df = df
+        self.fused = dict(fused or {})
+        self.output_activation = output_activation
+        self.target_range = target_range
+
+    def __repr__(self):
+        return f"Loss({self.name!r})"
+
+
+# --- built-ins: each cost next to its gradient ---------------------------------------------
+
+def _squared_error(a, t):
+    # RHW 1986 eq. 3: E = ½ Σ_j (y_j − d_j)²
+    return 0.5 * sum((x - y) ** 2 for x, y in zip(a, t))
+
+
+def _squared_error_df(a, t):
+    return [x - y for x, y in zip(a, t)]
+
+
+def _mse(a, t):
+    return sum((x - y) ** 2 for x, y in zip(a, t)) / len(a)
+
+
+def _mse_df(a, t):
+    n = len(a)
+    return [2.0 * (x - y) / n for x, y in zip(a, t)]
+
+
+_BCE_CLIP = 1e-15
+
+
+def _bce(a, t):
+    total = 0.0
+    for x, y in zip(a, t):
+        x = min(max(x, _BCE_CLIP), 1.0 - _BCE_CLIP)
+        total -= y * math.log(x) + (1.0 - y) * math.log1p(-x)
+    return total
+
+
+def _bce_df(a, t):
+    out = []
+    for x, y in zip(a, t):
+        x = min(max(x, _BCE_CLIP), 1.0 - _BCE_CLIP)
+        out.append((x - y) / (x * (1.0 - x)))
+    return out
+
+
+def _bce_sigmoid_value(z, t):
+    # −[t log σ(z) + (1−t) log(1−σ(z))] = softplus(z) − t z, written to never overflow.
+    return sum(max(x, 0.0) - y * x + math.log1p(math.exp(-abs(x))) for x, y in zip(z, t))
+
+
+def _bce_sigmoid_delta(z, a, t):
+    return [x - y for x, y in zip(a, t)]
+
+
+def _log_softmax(z):
+    top = max(z)
+    log_norm = top + math.log(sum(math.exp(v - top) for v in z))
+    return [v - log_norm for v in z]
+
+
+def _softmax_ce(a, t):
+    # a are the identity outputs' z (the logits); C = −Σ t_j log softmax(z)_j
+    return -sum(y * lp for y, lp in zip(t, _log_softmax(a)))
+
+
+def _softmax_ce_df(a, t):
+    # ∂C/∂z_j = softmax(z)_j Σ_k t_k − t_j  (= softmax − t for a one-hot or probability target)
+    mass = sum(t)
+    return [math.exp(lp) * mass - y for lp, y in zip(_log_softmax(a), t)]
+
+
+_BUILTINS = [
+    Loss("squared_error", _squared_error, _squared_error_df),
+    Loss("mse", _mse, _mse_df),
+    Loss("binary_cross_entropy", _bce, _bce_df,
+         fused={"sigmoid": (_bce_sigmoid_value, _bce_sigmoid_delta)}, target_range=(0.0, 1.0)),
+    Loss("softmax_cross_entropy", _softmax_ce, _softmax_ce_df,
+         output_activation="identity", target_range=(0.0, 1.0)),
+]
+
+_REGISTRY = {loss.name: loss for loss in _BUILTINS}
+_ALIASES = {"sse": "squared_error", "bce": "binary_cross_entropy",
+            "cross_entropy": "softmax_cross_entropy"}
+
+
+def available():
+    """Names of every registered loss (aliases excluded), sorted.
+
+    Examples
+    --------
+    >>> available()
+    ['binary_cross_entropy', 'mse', 'softmax_cross_entropy', 'squared_error']
+    """
+    return sorted(_REGISTRY)
+
+
+def get(loss):
+    """Return the registered :class:`Loss` for a name (or pass a Loss through).
+
+    Raises
+    ------
+    LossError
+        The name is not registered; the message lists the known names.
+
+    Examples
+    --------
+    >>> get("bce").name
+    'binary_cross_entropy'
+    """
+    if isinstance(loss, Loss):
+        return loss
+    if not isinstance(loss, str):
+        raise NeuronsimTypeError(f"loss must be a name or a Loss, got {type(loss).__name__}")
+    try:
+        return _REGISTRY[_ALIASES.get(loss, loss)]
+    except KeyError:
+        raise LossError(f"unknown loss {loss!r}; known: {', '.join(available())}") from None
+
+
+def register(loss, *, overwrite=False):
+    """Add a :class:`Loss` to the registry so specs, files and the CLI can name it.
+
+    Raises
+    ------
+    LossError
+        The name is taken and ``overwrite`` is False.
+
+    Examples
+    --------
+    >>> half = register(Loss("half_se_demo", lambda a, t: 0.25 * sum((x - y) ** 2 for x, y in zip(a, t)),
+    ...                      lambda a, t: [0.5 * (x - y) for x, y in zip(a, t)]))
+    >>> get("half_se_demo") is half
+    True
+    """
+    if not isinstance(loss, Loss):
+        raise NeuronsimTypeError(f"register() takes a Loss, got {type(loss).__name__}")
+    if (loss.name in _REGISTRY or loss.name in _ALIASES) and not overwrite:
+        raise LossError(f"loss {loss.name!r} is already registered; pass overwrite=True to replace it")
+    _REGISTRY[loss.name] = loss
+    return loss

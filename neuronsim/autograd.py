@@ -160,10 +160,12 @@ class Value:
                 "write (b * a.log()).exp() for a ** b with a > 0")
         if not _is_number(p):
             raise NeuronsimTypeError(f"exponent must be an int or float, got {type(p).__name__}")
+        # plain int/float, so numpy scalars neither leak into grads nor into the op name
+        p = int(p) if isinstance(p, numbers.Integral) else float(p)
         if isinstance(p, float) and not math.isfinite(p):
             raise ValueRangeError(f"exponent must be finite, got {p!r}")
         x = self.data
-        if x < 0 and not float(p).is_integer():
+        if x < 0 and not (isinstance(p, int) or p.is_integer()):
             raise ValueRangeError(f"{x!r} ** {p!r} is not a real number")
         try:
             y = float(x ** p)

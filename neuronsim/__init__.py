@@ -20,10 +20,11 @@ from .gradcheck import GradcheckReport, gradcheck
 from .losses import Loss
 from .network import Network
 from .neuron import Neuron
+from .recorder import Recorder
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Network", "Neuron", "Activation", "Loss", "NeuronsimError", "gradcheck", "GradcheckReport",
+    "Network", "Neuron", "Activation", "Loss", "NeuronsimError", "gradcheck", "GradcheckReport", "Recorder",
     "activations", "losses", "init", "errors",
 ]

@@ -56,10 +56,27 @@ for _name in ("add_node", "add_nodes_from", "remove_node", "remove_nodes_from", 
     setattr(NeuronGraph, _name, _counting(_name))
 
 
+class LossTerms:
+    """What the loss contributed to the last backward pass (read by explanations).
+
+    ``output_terms[i]`` is ∂C/∂a of output i, or, when ``fused``, the loss's own part of δ
+    (e.g. softmax(z) − t).
+    """
+
+    __slots__ = ("loss", "fused", "target", "value", "output_terms")
+
+    def __init__(self, loss, fused, target, value, output_terms):
+        self.loss = loss
+        self.fused = fused
+        self.target = target
+        self.value = value
+        self.output_terms = output_terms
+
+
 class _Plan:
     """Cached walk order: references into the graph, never copies of its numbers."""
 
-    __slots__ = ("key", "order", "inputs", "outputs", "forward", "backward")
+    __slots__ = ("key", "order", "inputs", "outputs", "forward", "backward", "last_loss")
 
     def __init__(self, key, order, inputs, outputs, forward, backward):
         self.key = key
@@ -68,6 +85,7 @@ class _Plan:
         self.outputs = outputs      # output Neurons
         self.forward = forward      # [(neuron, ((src_neuron, edge_dict), ...))], non-inputs, topological
         self.backward = backward    # [(neuron, incoming, ((dst_neuron, edge_dict), ...), output_index)], reversed
+        self.last_loss = None       # LossTerms of the last backward pass, for explanations
 
 
 class Network:
@@ -466,6 +484,7 @@ class Network:
             a = [n.a for n in outputs]
             value = loss.f(a, target)
             loss_delta = loss.df(a, target)
+        plan.last_loss = LossTerms(loss, fused is not None, target, value, loss_delta)
         for neuron, incoming, outgoing, out_index in plan.backward:
             total = 0.0
             for dst, edge in outgoing:
@@ -596,6 +615,59 @@ class Network:
             neuron.z = neuron.a = neuron.delta = None
         return _Plan(key, order, tuple(node[n]["neuron"] for n in input_names),
                      tuple(node[n]["neuron"] for n in output_names), forward, backward)
+
+    # --- stepping through and explaining ------------------------------------------------------
+
+    def forward_steps(self, x):
+        """Generator of per-neuron forward steps (see :func:`neuronsim.steps.forward_steps`)."""
+        from .steps import forward_steps  # steps builds on Network; imported late to keep arrows down
+
+        return forward_steps(self, x)
+
+    def backward_steps(self, target, loss="squared_error", *, by_edge=False):
+        """Generator of per-neuron backward steps (see :func:`neuronsim.steps.backward_steps`)."""
+        from .steps import backward_steps
+
+        return backward_steps(self, target, loss, by_edge=by_edge)
+
+    def explain(self, name, kind="delta", fmt="text", precision=4):
+        """The equation behind a δ, activation or gradient, with numbers (see :func:`neuronsim.explain.explain`)."""
+        from .explain import explain
+
+        return explain(self, name, kind, fmt, precision)
+
+    def summary(self, precision=4):
+        """A table of the network's state (see :func:`neuronsim.explain.summary`); also ``print(net)``."""
+        from .explain import summary
+
+        return summary(self, precision)
+
+    def __str__(self):
+        return self.summary()
+
+    def deltas(self):
+        """Snapshot ``{name: δ}`` of every neuron (None for inputs and before a backward pass).
+
+        Examples
+        --------
+        >>> net = Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+        >>> _ = net.forward([2.0]); _ = net.backward([0.5])
+        >>> net.deltas()
+        {'x1': None, 'o1': 1.5}
+        """
+        return {neuron.name: neuron.delta for neuron in self.neurons}
+
+    def activations(self):
+        """Snapshot ``{name: a}`` of every neuron from the last forward pass.
+
+        Examples
+        --------
+        >>> net = Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+        >>> _ = net.forward([2.0])
+        >>> net.activations()
+        {'x1': 2.0, 'o1': 2.0}
+        """
+        return {neuron.name: neuron.a for neuron in self.neurons}
 
     # --- specs and copies ---------------------------------------------------------------------
 

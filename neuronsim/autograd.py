@@ -23,9 +23,11 @@ import numbers
 
 import networkx as nx
 
-from neuronsim.errors import NeuronsimTypeError, ValueRangeError
+from neuronsim import losses as _losses
+from neuronsim._checks import finite_vector
+from neuronsim.errors import LossError, NeuronsimTypeError, ValueRangeError
 
-__all__ = ["Value", "topological_order", "zero_grad"]
+__all__ = ["Value", "topological_order", "zero_grad", "expression", "NetworkExpression"]
 
 
 def _is_number(x):
@@ -68,7 +70,8 @@ class Value:
         The forward value, and ∂L/∂self summed over :meth:`backward` calls (0.0 before).
     label, op : str
         The user's name; the operation that made this Value: "" for a leaf, else "+", "-",
-        "*", "/", "neg", "**p" (e.g. "**2", "**-0.5"), "exp", "log", "tanh", "sigmoid", "relu".
+        "*", "/", "neg", "abs", "**p" (e.g. "**2", "**-0.5"), "exp", "expm1", "log", "tanh",
+        "sigmoid", "relu", "softplus".
 
     Raises
     ------
@@ -153,6 +156,20 @@ class Value:
     def __neg__(self):
         return _result(-self.data, (self,), "neg", (-1.0,))
 
+    def __abs__(self):
+        """Return |x| (``abs(v)``); derivative sign(x), taken as 0 at x = 0.
+
+        Examples
+        --------
+        >>> x = Value(-2.0)
+        >>> y = abs(x); y.backward()
+        >>> y.data, x.grad
+        (2.0, -1.0)
+        """
+        x = self.data
+        sign = 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+        return _result(abs(x), (self,), "abs", (sign,))
+
     def __pow__(self, p):
         if isinstance(p, Value):
             raise NeuronsimTypeError(
@@ -214,6 +231,23 @@ class Value:
             raise ValueRangeError(f"exp({x!r}) overflows a float (needs x <= 709.78)") from None
         return _result(y, (self,), "exp", (y,))
 
+    def expm1(self):
+        """Return e ** self - 1, exact for tiny x; derivative exp(x) = result + 1.
+
+        Examples
+        --------
+        >>> x = Value(1e-20)
+        >>> y = x.expm1(); y.backward()
+        >>> y.data, x.grad
+        (1e-20, 1.0)
+        """
+        x = self.data
+        try:
+            y = math.expm1(x)
+        except OverflowError:
+            raise ValueRangeError(f"expm1({x!r}) overflows a float (needs x <= 709.78)") from None
+        return _result(y, (self,), "expm1", (y + 1.0,))
+
     def log(self):
         """Return the natural logarithm; derivative 1/x. Raises ValueRangeError for x <= 0.
 
@@ -267,6 +301,25 @@ class Value:
         """
         x = self.data
         return _result(x if x > 0 else 0.0, (self,), "relu", (1.0 if x > 0 else 0.0,))
+
+    def softplus(self):
+        """Return log(1 + e^x); derivative σ(x). Never overflows.
+
+        Examples
+        --------
+        >>> x = Value(0.0)
+        >>> y = x.softplus(); y.backward()
+        >>> round(y.data, 6), x.grad
+        (0.693147, 0.5)
+        >>> Value(1e4).softplus().data, Value(-1e4).softplus().data
+        (10000.0, 0.0)
+        """
+        x = self.data
+        # log(1 + e^x) = max(x, 0) + log1p(e^-|x|): exp only sees a non-positive argument
+        y = max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+        e = math.exp(-abs(x))
+        sigma = 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
+        return _result(y, (self,), "softplus", (sigma,))
 
     # --- the backward pass ---------------------------------------------------------------------
 
@@ -414,4 +467,360 @@ def zero_grad(values):
 
 
 # ======================= end of the scalar engine =============================================
-# A later part adds here the bridge from a neuronsim network to Value expressions.
+# The bridge: a network's loss on one case, written as a Value expression (an oracle for
+# backprop that shares no code with the object engine but the activations' names).
+
+# The slope of neuronsim.activations' leaky_relu (not imported: activations imports autograd).
+_LEAKY_SLOPE = 0.01
+# losses.py clips binary cross-entropy's a to [ε, 1 − ε] before taking logs.
+_BCE_CLIP = 1e-15
+
+
+# --- the built-in activations as Value operations ---------------------------------------------
+# A piecewise f branches on z.data while the expression is built, so the expression holds the
+# piece that applies, with its derivative (including neuronsim's convention at the kink z = 0).
+
+def _leaky_relu(z):
+    return z if z.data > 0 else _LEAKY_SLOPE * z
+
+
+def _elu(z):
+    return z if z.data > 0 else z.expm1()
+
+
+_ACTIVATION_FORMS = {
+    "identity": lambda z: z,
+    "sigmoid": Value.sigmoid,
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "leaky_relu": _leaky_relu,
+    "softplus": Value.softplus,
+    "elu": _elu,
+    "silu": lambda z: z * z.sigmoid(),
+    "softsign": lambda z: z / (1 + abs(z)),
+    "gaussian": lambda z: (-(z * z)).exp(),  # e^(-z²) underflows to 0 for |z| > 27
+}
+
+
+def _activation_form(activation, neuron):
+    """The Value function of `activation`: its own expression, else the built-in form."""
+    form = getattr(activation, "expression", None)
+    if form is None:
+        form = _ACTIVATION_FORMS.get(activation.name)
+    if form is None:
+        from neuronsim.errors import ActivationError
+
+        raise ActivationError(
+            f"activation {activation.name!r} of neuron {neuron!r} has no expression form; "
+            "build it with Activation.from_expression")
+    return form
+
+
+# --- the built-in losses as Value operations --------------------------------------------------
+# Each takes the output neurons' activations a (or pre-activations z, for forms on logits) and
+# the target t, as losses.py does.
+
+def _total(terms):
+    """t0 + t1 + ... as one chain of "+" (no extra leaf for a starting 0)."""
+    terms = iter(terms)
+    total = next(terms)
+    for term in terms:
+        total = total + term
+    return total
+
+
+def _squared_error(a, t):
+    # RHW 1986 eq. 3: E = ½ Σ_j (a_j − t_j)²
+    return 0.5 * _total((aj - tj) ** 2 for aj, tj in zip(a, t))
+
+
+def _mse(a, t):
+    return _total((aj - tj) ** 2 for aj, tj in zip(a, t)) / len(a)
+
+
+def _binary_cross_entropy(a, t):
+    # C = −Σ [t log a + (1 − t) log(1 − a)], a clipped as losses.py does: where the clip acts,
+    # C no longer depends on a, so the clipped a is a constant
+    def clipped(aj):
+        if _BCE_CLIP <= aj.data <= 1.0 - _BCE_CLIP:
+            return aj
+        return Value(min(max(aj.data, _BCE_CLIP), 1.0 - _BCE_CLIP))
+
+    return -_total(tj * clipped(aj).log() + (1 - tj) * (1 - clipped(aj)).log()
+                   for aj, tj in zip(a, t))
+
+
+def _binary_cross_entropy_on_logits(z, t):
+    # On sigmoid outputs: −[t log σ(z) + (1 − t) log(1 − σ(z))] = softplus(z) − t z (no overflow)
+    return _total(zj.softplus() - tj * zj for zj, tj in zip(z, t))
+
+
+def _softmax_cross_entropy(z, t):
+    # C = −Σ_j t_j log softmax(z)_j, with log Σ_k e^(z_k) = m + log Σ_k e^(z_k − m), m = max z,
+    # so no exp sees a positive argument (m is a constant: the sum does not depend on it)
+    m = max(zj.data for zj in z)
+    log_norm = _total((zj - m).exp() for zj in z).log() + m
+    return -_total(tj * (zj - log_norm) for zj, tj in zip(z, t))
+
+
+# (loss name, activation shared by every output or None) -> (Value form, reads "a" or "z")
+_LOSS_FORMS = {
+    ("squared_error", None): (_squared_error, "a"),
+    ("mse", None): (_mse, "a"),
+    ("binary_cross_entropy", None): (_binary_cross_entropy, "a"),
+    ("binary_cross_entropy", "sigmoid"): (_binary_cross_entropy_on_logits, "z"),
+    ("softmax_cross_entropy", None): (_softmax_cross_entropy, "z"),
+}
+
+
+class NetworkExpression:
+    """A network's loss on one case as a :class:`Value` expression, its leaves mapped back.
+
+    Made by :func:`expression`; holds Values only (changing the network afterwards does not
+    change it).
+
+    Attributes
+    ----------
+    loss : Value
+        The root: the cost C of the case (label ``"C"``). Call ``loss.backward()`` for the
+        gradients.
+    weights : dict
+        ``(src, dst) -> Value`` leaf holding the weight of that edge (label ``"w[src->dst]"``).
+    biases : dict
+        ``name -> Value`` leaf holding the bias of each non-input neuron (label ``"b[name]"``).
+    inputs : dict
+        ``name -> Value`` leaf holding the clamped value of each input neuron (label ``name``).
+    z, a : dict
+        ``name -> Value``: each non-input neuron's pre-activation and activation (labels
+        ``"z[name]"``, ``"a[name]"``; for identity, ``a[name] is z[name]``). After
+        ``loss.backward()``, ``z[name].grad`` is the neuron's δ = ∂C/∂z.
+    outputs : dict
+        ``name -> Value``: the activation of each output neuron, in output order.
+    keys : list
+        The network's :meth:`~neuronsim.Network.parameter_keys` when the expression was made.
+
+    Examples
+    --------
+    >>> import neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 1), ("tanh", 1)], init="constant")
+    >>> expr = expression(net, [0.5], [1.0])
+    >>> expr.weights, expr.biases["o1"]
+    ({('x1', 'o1'): Value(data=1.0, grad=0.0, label='w[x1->o1]')}, Value(data=0.0, grad=0.0, label='b[o1]'))
+    """
+
+    def __init__(self, loss, weights, biases, inputs, z, a, outputs, keys):
+        self.loss = loss
+        self.weights = weights
+        self.biases = biases
+        self.inputs = inputs
+        self.z = z
+        self.a = a
+        self.outputs = outputs
+        self.keys = keys
+
+    def parameters(self):
+        """The weight and bias leaves, in parameter-key order.
+
+        Examples
+        --------
+        >>> import neuronsim
+        >>> net = neuronsim.Network.from_spec([("identity", 2), ("sigmoid", 1)], init="constant")
+        >>> [v.label for v in expression(net, [1.0, 2.0], [0.0]).parameters()]
+        ['w[x1->o1]', 'w[x2->o1]', 'b[o1]']
+        """
+        return [self.weights[key] if isinstance(key, tuple) else self.biases[key]
+                for key in self.keys]
+
+    def gradients(self):
+        """∂C/∂w and ∂C/∂b as floats in parameter-key order (after ``loss.backward()``).
+
+        Comparable item by item with :meth:`neuronsim.Network.gradients` after one
+        ``forward``/``backward`` of the same case from zeroed gradients.
+
+        Raises
+        ------
+        NeuronsimError
+            ``loss.backward()`` has not been called.
+
+        Examples
+        --------
+        >>> import neuronsim
+        >>> net = neuronsim.Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+        >>> expr = expression(net, [3.0], [1.0])    # C = ½ (w·3 + b − 1)², w = 1, b = 0
+        >>> expr.loss.backward()
+        >>> expr.gradients()
+        [6.0, 2.0]
+        """
+        if self.loss.grad == 0.0:
+            from neuronsim.errors import NeuronsimError
+
+            raise NeuronsimError("no gradients yet: call .loss.backward() first")
+        return [v.grad for v in self.parameters()]
+
+    def locate(self, value):
+        """Where a leaf of the expression lives in the network.
+
+        Returns
+        -------
+        tuple or None
+            ``("weight", (src, dst))``, ``("bias", name)`` or ``("input", name)``; None for
+            any other Value (constants such as targets, and computed Values).
+
+        Examples
+        --------
+        >>> import neuronsim
+        >>> net = neuronsim.Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
+        >>> expr = expression(net, [1.0], [0.0])
+        >>> sorted(expr.locate(v) for v in topological_order(expr.loss) if expr.locate(v))
+        [('bias', 'o1'), ('input', 'x1'), ('weight', ('x1', 'o1'))]
+        """
+        for kind, leaves in (("weight", self.weights), ("bias", self.biases),
+                             ("input", self.inputs)):
+            for key, leaf in leaves.items():
+                if leaf is value:
+                    return kind, key
+        return None
+
+    def __repr__(self):
+        return (f"NetworkExpression(C={self.loss.data!r}, {len(self.weights)} weights, "
+                f"{len(self.biases)} biases)")
+
+
+def expression(net, x, target, loss="squared_error"):
+    """Build the loss of one case as a Value expression from the network's current parameters.
+
+    Every weight, bias and clamped input becomes a leaf; each non-input neuron j, in
+    topological order, becomes z_j = b_j + Σ_i w_ij a_i (summed in the order the links were
+    made, as the object engine does) and a_j = f_j(z_j) written with Value operations; the loss
+    is written on the outputs. After ``loss.backward()`` each leaf's ``grad`` is ∂C/∂leaf,
+    found by the scalar engine alone: a second oracle for :meth:`neuronsim.Network.backward`.
+    The network is only read (no z, a, δ or grad of it changes).
+
+    Parameters
+    ----------
+    net : Network
+    x, target : sequence of float
+        One value per input neuron, one per output neuron.
+    loss : str or Loss, default "squared_error"
+        One of the built-in losses (squared_error, mse, binary_cross_entropy,
+        softmax_cross_entropy) or their aliases.
+
+    Returns
+    -------
+    NetworkExpression
+
+    Raises
+    ------
+    NeuronsimTypeError
+        `net` is not a Network.
+    ShapeError, ValueRangeError
+        Wrong length of `x` or `target`, a non-finite value, or a target outside the loss's
+        range.
+    ActivationError
+        A neuron's activation is neither built in nor made by ``Activation.from_expression``,
+        or its ``f`` disagrees with its expression form.
+    LossError
+        A loss with no expression form, or one that does not apply to these output neurons.
+
+    Notes
+    -----
+    Binary cross-entropy on outputs that are all sigmoid is written on the logits,
+    softplus(z) − t z, as :mod:`neuronsim.losses` fuses it; on other outputs it clips a to
+    [1e-15, 1 − 1e-15] like :mod:`neuronsim.losses`, and where the clip acts the expression's
+    gradient is the true one (0), while the object engine keeps the unclipped formula.
+
+    Examples
+    --------
+    >>> import neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 2), ("tanh", 3), ("sigmoid", 1)], seed=0)
+    >>> expr = expression(net, [0.5, -1.0], [1.0])
+    >>> expr.loss.backward()
+    >>> net.zero_grad(); _ = net.forward([0.5, -1.0]); C = net.backward([1.0])
+    >>> expr.loss.data == C
+    True
+    >>> max(abs(g - h) for g, h in zip(expr.gradients(), net.gradients())) < 1e-15
+    True
+    >>> expr.z["o1"].grad == net["o1"].delta
+    True
+    """
+    from neuronsim.network import Network  # the core imports autograd lazily; no cycle
+
+    if not isinstance(net, Network):
+        raise NeuronsimTypeError(f"expression() needs a Network, got {type(net).__name__}")
+    loss = _losses.get(loss)
+    inputs, outputs = net.inputs, net.outputs
+    x = finite_vector(x, len(inputs), "input x")
+    target = finite_vector(target, len(outputs), "target")
+    form = _loss_form(loss, outputs)
+    if loss.target_range is not None:
+        low, high = loss.target_range
+        for i, t in enumerate(target):
+            if not low <= t <= high:
+                raise ValueRangeError(
+                    f"target[{i}] = {t} is outside [{low}, {high}] required by loss {loss.name!r}")
+
+    graph = net.graph
+    a = {n.name: Value(xi, n.name) for n, xi in zip(inputs, x)}
+    leaf_inputs = dict(a)
+    weights, biases, z = {}, {}, {}
+    for neuron in net.neurons:
+        j = neuron.name
+        if j in leaf_inputs:
+            continue
+        biases[j] = zj = Value(neuron.bias, f"b[{j}]")
+        for i, edge in graph.pred[j].items():
+            weights[i, j] = w = Value(edge["weight"], f"w[{i}->{j}]")
+            zj = zj + a[i] * w
+        zj.label = f"z[{j}]"
+        z[j] = zj
+        a[j] = aj = _activation_value(neuron, zj)
+        if aj is not zj:
+            aj.label = f"a[{j}]"
+
+    function, reads = form
+    on = z if reads == "z" else a
+    C = function([on[n.name] for n in outputs], target)
+    C.label = "C"
+    return NetworkExpression(C, weights, biases, leaf_inputs, z,
+                             {j: a[j] for j in z}, {n.name: a[n.name] for n in outputs},
+                             net.parameter_keys())
+
+
+def _activation_value(neuron, z):
+    """a = f(z) as a Value, checked against the activation's own f."""
+    activation = neuron.activation
+    a = _activation_form(activation, neuron.name)(z)
+    if not isinstance(a, Value):
+        from neuronsim.errors import ActivationError
+
+        raise ActivationError(f"expression form of activation {activation.name!r} returned "
+                              f"{type(a).__name__}, not a Value")
+    # Guards against a user's Activation that reuses a built-in name with another f.
+    f = activation.f(z.data)
+    if not math.isclose(a.data, f, rel_tol=1e-9, abs_tol=1e-12):
+        from neuronsim.errors import ActivationError
+
+        raise ActivationError(
+            f"activation {activation.name!r} of neuron {neuron.name!r}: f({z.data!r}) = {f!r} "
+            f"but its expression form gives {a.data!r}; build it with Activation.from_expression")
+    return a
+
+
+def _loss_form(loss, outputs):
+    """The Value form of `loss` for these output neurons (mirrors Network.backward's choice)."""
+    names = {n.activation.name for n in outputs}
+    if loss.output_activation is not None and names != {loss.output_activation}:
+        wrong = [n.name for n in outputs if n.activation.name != loss.output_activation]
+        raise LossError(
+            f"loss {loss.name!r} needs {loss.output_activation!r} output neurons; "
+            f"{', '.join(map(repr, wrong))} {'is' if len(wrong) == 1 else 'are'} not")
+    shared = next(iter(names)) if len(names) == 1 else None
+    if shared in loss.fused:
+        form = _LOSS_FORMS.get((loss.name, shared))
+    else:
+        form = _LOSS_FORMS.get((loss.name, None))
+    if form is None:
+        known = sorted({name for name, _ in _LOSS_FORMS})
+        raise LossError(f"loss {loss.name!r} has no expression form; built-ins that have one: "
+                        f"{', '.join(known)}")
+    return form

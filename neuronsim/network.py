@@ -22,7 +22,7 @@ from .errors import (CycleError, LossError, NeuronsimError, NeuronsimTypeError, 
                      TopologyError, ValueRangeError)
 from .neuron import Neuron
 
-__all__ = ["Network", "NeuronGraph"]
+__all__ = ["Network", "NeuronGraph", "insertion_consistent_edges"]
 
 
 class NeuronGraph(nx.DiGraph):
@@ -706,7 +706,9 @@ class Network:
         twin = Network()
         for neuron in self._graph_order():
             twin.add_neuron(neuron.name, neuron.activation, neuron.bias)
-        for src, dst, data in self._graph.edges(data=True):
+        graph = self._graph
+        for src, dst in insertion_consistent_edges(graph):  # same summation order: same numbers
+            data = graph._succ[src][dst]
             twin._graph.add_edge(src, dst, weight=data["weight"], grad=data.get("grad", 0.0))
         twin._explicit_inputs = None if self._explicit_inputs is None else list(self._explicit_inputs)
         twin._explicit_outputs = None if self._explicit_outputs is None else list(self._explicit_outputs)
@@ -732,6 +734,25 @@ class Network:
         except NeuronsimError:
             io = ""
         return f"Network({len(self)} neurons, {self._graph.number_of_edges()} edges{io})"
+
+
+def insertion_consistent_edges(graph):
+    """Edges in an order that keeps each node's successor and predecessor orders.
+
+    networkx keeps adjacency in insertion order; re-adding edges in this order recreates both.
+    """
+    edges = list(graph.edges())
+    position = {edge: i for i, edge in enumerate(edges)}
+    if all(position[(a, v)] < position[(b, v)] for v in graph for a, b in zip(graph.pred[v], list(graph.pred[v])[1:])):
+        return edges  # the common case (layer by layer): already consistent
+    constraints = nx.DiGraph()
+    constraints.add_nodes_from(edges)
+    for v in graph:
+        succ = [(v, w) for w in graph.succ[v]]
+        pred = [(u, v) for u in graph.pred[v]]
+        constraints.add_edges_from(zip(succ, succ[1:]))
+        constraints.add_edges_from(zip(pred, pred[1:]))
+    return list(nx.lexicographical_topological_sort(constraints, key=position.__getitem__))
 
 
 def _topological_names(graph):

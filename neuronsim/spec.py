@@ -33,11 +33,9 @@ import json
 import os
 from pathlib import Path
 
-import networkx as nx
-
 from . import init as _init
 from .errors import NeuronsimError, SpecError
-from .network import Network
+from .network import Network, insertion_consistent_edges
 
 __all__ = ["build", "to_spec", "load_spec_file", "layer_names"]
 
@@ -280,7 +278,7 @@ def to_spec(net):
     spec = {
         "neurons": [{"name": n.name, "activation": n.activation.name, "bias": n.bias}
                     for n in (graph.nodes[name]["neuron"] for name in graph)],
-        "edges": [[src, dst, graph.edges[src, dst]["weight"]] for src, dst in _insertion_consistent_edges(graph)],
+        "edges": [[src, dst, graph.edges[src, dst]["weight"]] for src, dst in insertion_consistent_edges(graph)],
     }
     if net.explicit_inputs is not None:
         spec["inputs"] = net.explicit_inputs
@@ -288,21 +286,3 @@ def to_spec(net):
         spec["outputs"] = net.explicit_outputs
     return spec
 
-
-def _insertion_consistent_edges(graph):
-    """Edges in an order that keeps each node's successor and predecessor orders.
-
-    networkx keeps adjacency in insertion order; re-adding edges in this order recreates both.
-    """
-    edges = list(graph.edges())
-    position = {edge: i for i, edge in enumerate(edges)}
-    if all(position[(a, v)] < position[(b, v)] for v in graph for a, b in zip(graph.pred[v], list(graph.pred[v])[1:])):
-        return edges  # the common case (layer by layer): already consistent
-    constraints = nx.DiGraph()
-    constraints.add_nodes_from(edges)
-    for v in graph:
-        succ = [(v, w) for w in graph.succ[v]]
-        pred = [(u, v) for u in graph.pred[v]]
-        constraints.add_edges_from(zip(succ, succ[1:]))
-        constraints.add_edges_from(zip(pred, pred[1:]))
-    return list(nx.lexicographical_topological_sort(constraints, key=position.__getitem__))

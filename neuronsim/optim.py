@@ -1,0 +1,441 @@
+"""Optimizers and learning-rate schedules: how accumulated gradients become weight changes.
+
+Backprop leaves ∂E/∂w on every edge (``grad``) and ∂E/∂b on every neuron (``bias_grad``). An
+optimizer turns those into a change of each weight and bias. Its state (the last Δw for
+momentum, Adam's moment estimates) is keyed by parameter key, exactly as
+:meth:`Network.parameter_keys` names them: ``(src, dst)`` for the weight of a link, the neuron's
+name for its bias. A neuron or link added between epochs starts with fresh state; the state of
+one removed is dropped. Weights themselves are never stored here: the graph holds them.
+
+:meth:`Optimizer.update` is the arithmetic on arrays (what :func:`neuronsim.train.train` calls
+once per batch); :meth:`Optimizer.step` reads a network's gradients and writes its new
+parameters back, for hand-written loops.
+
+Examples
+--------
+>>> import neuronsim
+>>> from neuronsim import optim
+>>> net = neuronsim.Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+>>> _ = net.forward([1.0]); _ = net.backward([0.0])      # E = ½(1 − 0)², ∂E/∂w = ∂E/∂b = 1
+>>> sgd = optim.SGD(lr=0.1, momentum=0.9)
+>>> sgd.step(net)
+>>> net.parameters()                                     # w = 1 − 0.1, b = 0 − 0.1
+[0.9, -0.1]
+>>> sgd.state[("x1", "o1")]
+{'velocity': -0.1}
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+from .errors import NeuronsimTypeError, TrainingError
+
+__all__ = ["Optimizer", "SGD", "Adam", "StepDecay", "ExponentialDecay", "LinearDecay",
+           "get", "available"]
+
+
+def _number(name, value, low=-math.inf, high=math.inf, *, open_low=False, open_high=False):
+    """A float in the given interval, or an error naming the argument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise NeuronsimTypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    below = value <= low if open_low else value < low
+    above = value >= high if open_high else value > high
+    if not math.isfinite(value) or below or above:
+        if high == math.inf:
+            expected = f"> {low:g}" if open_low else f">= {low:g}"
+        else:
+            expected = f"in {'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+        raise TrainingError(f"{name} must be {expected}, got {value!r}")
+    return value
+
+
+class Optimizer:
+    """Base class: turns gradients into parameter changes, with state keyed by parameter.
+
+    Subclasses name their per-parameter state in ``slots`` and implement ``_delta(w, g, lr)``,
+    returning Δw for the aligned arrays of weights and gradients.
+
+    Parameters
+    ----------
+    lr : float > 0
+        The learning rate ε (before any schedule).
+    weight_decay : float >= 0, default 0
+        L2 decay λ: the gradient becomes ∂E/∂w + λw, i.e. E + ½λΣw² is minimised.
+    decay : float in [0, 1), default 0
+        RHW 1986's proportional decay (family-trees example, 0.002): after each weight change
+        every weight loses that fraction of itself, w ← (1 − d)·w. Biases decay too: a bias
+        is a weight from a unit that is always on.
+    schedule : callable, optional
+        ``schedule(epoch, lr) -> float``: the learning rate of epoch ``epoch`` (0-based) given
+        the base rate; see :class:`StepDecay`, :class:`ExponentialDecay`, :class:`LinearDecay`.
+
+    Attributes
+    ----------
+    state : dict
+        A snapshot ``{parameter key: {slot: float}}`` of the per-parameter state.
+    """
+
+    name = "optimizer"
+    slots = ()
+
+    def __init__(self, lr, *, weight_decay=0.0, decay=0.0, schedule=None):
+        self.lr = _number("lr", lr, 0.0, open_low=True)
+        self.weight_decay = _number("weight_decay", weight_decay, 0.0)
+        self.decay = _number("decay", decay, 0.0, 1.0, open_high=True)
+        if schedule is not None and not callable(schedule):
+            raise NeuronsimTypeError(f"schedule must be callable (epoch, lr) -> lr, got {schedule!r}")
+        self.schedule = schedule
+        self.reset()
+
+    def reset(self):
+        """Forget all per-parameter state (as if no step had been taken)."""
+        self._keys = ()
+        self._slots = {slot: np.zeros(0) for slot in self.slots}
+
+    @property
+    def state(self):
+        return {key: {slot: float(values[i]) for slot, values in self._slots.items()}
+                for i, key in enumerate(self._keys)}
+
+    def lr_at(self, epoch):
+        """The learning rate of epoch ``epoch`` (0-based) after the schedule.
+
+        Raises
+        ------
+        TrainingError
+            The schedule gave a rate that is not a finite number > 0.
+
+        Examples
+        --------
+        >>> SGD(lr=1.0, schedule=LinearDecay(end=0.1, epochs=100)).lr_at(50)
+        0.55
+        """
+        if self.schedule is None:
+            return self.lr
+        lr = self.schedule(epoch, self.lr)
+        try:
+            return _number(f"lr of epoch {epoch} (from the schedule)", lr, 0.0, open_low=True)
+        except NeuronsimTypeError as err:
+            raise TrainingError(str(err)) from None
+
+    def update(self, keys, w, g, lr=None):
+        """New values of the parameters ``keys`` from their values ``w`` and gradients ``g``.
+
+        Parameters
+        ----------
+        keys : sequence of parameter keys
+            Names the entries of ``w`` and ``g``; state follows the key, not the position.
+        w, g : array_like of float
+            Current values and ∂E/∂w, aligned with ``keys``.
+        lr : float, optional
+            The learning rate of this step (default :attr:`lr`).
+
+        Returns
+        -------
+        ndarray
+            w + Δw (then proportional decay). Non-finite results are returned as they are:
+            the caller decides what divergence means.
+
+        Examples
+        --------
+        >>> SGD(lr=0.5).update(["b"], [1.0], [0.2])
+        array([0.9])
+        """
+        self._align(tuple(keys))
+        w = np.asarray(w, dtype=float)
+        g = np.asarray(g, dtype=float)
+        lr = self.lr if lr is None else lr
+        with np.errstate(all="ignore"):  # overflow is reported by the caller's divergence check
+            if self.weight_decay:
+                g = g + self.weight_decay * w       # ∂/∂w (E + ½λΣw²)
+            new = w + self._delta(w, g, lr)
+            if self.decay:
+                new *= 1.0 - self.decay             # RHW 1986: w ← w − d·w after each change
+        return new
+
+    def step(self, net, *, lr=None, freeze=()):
+        """Update a network's parameters in place from the gradients accumulated on its graph.
+
+        Parameters
+        ----------
+        net : Network
+        lr : float, optional
+            Default :attr:`lr`.
+        freeze : collection of parameter keys
+            Parameters left unchanged (and given no state).
+
+        Raises
+        ------
+        ValueRangeError
+            An updated value is not finite (the network keeps its previous parameters).
+        """
+        keys, values, grads = net.parameter_keys(), net.parameters(), net.gradients()
+        frozen = set(freeze)
+        live = [i for i, key in enumerate(keys) if key not in frozen]
+        new = self.update([keys[i] for i in live], [values[i] for i in live],
+                          [grads[i] for i in live], lr)
+        for i, value in zip(live, new.tolist()):
+            values[i] = value
+        net.set_parameters(values)
+
+    def _align(self, keys):
+        """Rearrange the state arrays to follow ``keys``: kept keys keep their state."""
+        if keys is self._keys or keys == self._keys:
+            self._keys = keys
+            return
+        old = {key: i for i, key in enumerate(self._keys)}
+        source = np.array([old.get(key, -1) for key in keys], dtype=int)
+        kept = source >= 0
+        for slot, values in self._slots.items():
+            fresh = np.zeros(len(keys))
+            fresh[kept] = values[source[kept]]
+            self._slots[slot] = fresh
+        self._keys = keys
+
+    def _delta(self, w, g, lr):
+        raise NotImplementedError
+
+    def __repr__(self):
+        fields = ", ".join(f"{k}={v!r}" for k, v in self._config().items())
+        return f"{type(self).__name__}({fields})"
+
+    def _config(self):
+        config = {"lr": self.lr}
+        for name, default in (("weight_decay", 0.0), ("decay", 0.0), ("schedule", None)):
+            if getattr(self, name) != default:
+                config[name] = getattr(self, name)
+        return config
+
+
+class SGD(Optimizer):
+    """Gradient descent with momentum, RHW 1986 eq. 9: Δw(t) = −ε ∂E/∂w(t) + α Δw(t−1).
+
+    Parameters
+    ----------
+    lr : float > 0, default 0.1
+        ε.
+    momentum : float in [0, 1), default 0
+        α. With α = 0 this is plain gradient descent, Δw = −ε ∂E/∂w.
+    nesterov : bool, default False
+        Nesterov's accelerated gradient in the form of Bengio et al. (2013):
+        v(t) = α v(t−1) − ε g(t) and Δw(t) = α v(t) − ε g(t), i.e. the step looks one momentum
+        step ahead.
+    weight_decay, decay, schedule
+        See :class:`Optimizer`.
+
+    Notes
+    -----
+    The state of each parameter is ``velocity``: its last Δw (before proportional decay).
+
+    Examples
+    --------
+    >>> sgd = SGD(lr=0.1, momentum=0.9)
+    >>> [round(float(sgd.update(["w"], [0.0], [1.0])[0]), 4) for _ in range(3)]   # w stays 0
+    [-0.1, -0.19, -0.271]
+    >>> SGD(lr=0.1, momentum=1.0)
+    Traceback (most recent call last):
+    ...
+    neuronsim.errors.TrainingError: momentum must be in [0, 1), got 1.0
+    """
+
+    name = "sgd"
+    slots = ("velocity",)
+
+    def __init__(self, lr=0.1, momentum=0.0, *, nesterov=False, weight_decay=0.0, decay=0.0,
+                 schedule=None):
+        self.momentum = _number("momentum", momentum, 0.0, 1.0, open_high=True)
+        self.nesterov = bool(nesterov)
+        super().__init__(lr, weight_decay=weight_decay, decay=decay, schedule=schedule)
+
+    def _delta(self, w, g, lr):
+        alpha = self.momentum
+        v = self._slots["velocity"]
+        v *= alpha
+        v -= lr * g                                 # v(t) = α v(t−1) − ε g(t): RHW 1986 eq. 9
+        if self.nesterov:
+            return alpha * v - lr * g               # Bengio et al. 2013: α v(t) − ε g(t)
+        return v
+
+    def _config(self):
+        config = super()._config()
+        if self.momentum:
+            config["momentum"] = self.momentum
+        if self.nesterov:
+            config["nesterov"] = True
+        return config
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015): steps scaled by running moments of the gradient.
+
+    m(t) = β₁ m(t−1) + (1 − β₁) g,  v(t) = β₂ v(t−1) + (1 − β₂) g²,
+    m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ),  Δw = −ε m̂ / (√v̂ + eps).
+
+    The step count t is kept per parameter, so a neuron added mid-training gets Adam's bias
+    correction from its own first step.
+
+    Parameters
+    ----------
+    lr : float > 0, default 0.001
+    betas : (float, float), each in [0, 1), default (0.9, 0.999)
+    eps : float > 0, default 1e-8
+    weight_decay, decay, schedule
+        See :class:`Optimizer` (weight_decay is added to the gradient, as in the paper's L2).
+
+    Examples
+    --------
+    >>> adam = Adam(lr=0.01)
+    >>> adam.update(["w"], [1.0], [4.0])      # first step: −ε · sign(g), whatever |g| is
+    array([0.99])
+    >>> sorted(adam.state["w"])
+    ['m', 't', 'v']
+    """
+
+    name = "adam"
+    slots = ("m", "v", "t")
+
+    def __init__(self, lr=0.001, betas=(0.9, 0.999), eps=1e-8, *, weight_decay=0.0, decay=0.0,
+                 schedule=None):
+        try:
+            beta1, beta2 = betas
+        except (TypeError, ValueError):
+            raise NeuronsimTypeError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+        self.betas = (_number("betas[0]", beta1, 0.0, 1.0, open_high=True),
+                      _number("betas[1]", beta2, 0.0, 1.0, open_high=True))
+        self.eps = _number("eps", eps, 0.0, open_low=True)
+        super().__init__(lr, weight_decay=weight_decay, decay=decay, schedule=schedule)
+
+    def _delta(self, w, g, lr):
+        beta1, beta2 = self.betas
+        m, v, t = self._slots["m"], self._slots["v"], self._slots["t"]
+        t += 1.0
+        m *= beta1
+        m += (1.0 - beta1) * g
+        v *= beta2
+        v += (1.0 - beta2) * g * g
+        m_hat = m / (1.0 - beta1 ** t)
+        v_hat = v / (1.0 - beta2 ** t)
+        return -lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+    def _config(self):
+        config = super()._config()
+        if self.betas != (0.9, 0.999):
+            config["betas"] = self.betas
+        if self.eps != 1e-8:
+            config["eps"] = self.eps
+        return config
+
+
+# --- learning-rate schedules: callables (epoch, lr) -> lr, epoch counted from 0 ---------------
+
+class StepDecay:
+    """Multiply the rate by ``gamma`` every ``every`` epochs: ε_e = ε · γ^⌊e / every⌋.
+
+    Examples
+    --------
+    >>> [StepDecay(every=2, gamma=0.5)(e, 1.0) for e in range(5)]
+    [1.0, 1.0, 0.5, 0.5, 0.25]
+    """
+
+    def __init__(self, every, gamma=0.1):
+        if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
+            raise TrainingError(f"every must be an integer >= 1, got {every!r}")
+        self.every = int(every)
+        self.gamma = _number("gamma", gamma, 0.0, open_low=True)
+
+    def __call__(self, epoch, lr):
+        return lr * self.gamma ** (epoch // self.every)
+
+    def __repr__(self):
+        return f"StepDecay(every={self.every}, gamma={self.gamma})"
+
+
+class ExponentialDecay:
+    """Multiply the rate by ``gamma`` each epoch: ε_e = ε · γ^e.
+
+    Examples
+    --------
+    >>> [ExponentialDecay(gamma=0.5)(e, 2.0) for e in range(4)]
+    [2.0, 1.0, 0.5, 0.25]
+    """
+
+    def __init__(self, gamma):
+        self.gamma = _number("gamma", gamma, 0.0, open_low=True)
+
+    def __call__(self, epoch, lr):
+        return lr * self.gamma ** epoch
+
+    def __repr__(self):
+        return f"ExponentialDecay(gamma={self.gamma})"
+
+
+class LinearDecay:
+    """Move the rate linearly from the base rate to ``end`` over ``epochs`` epochs, then hold it.
+
+    ε_e = ε + (end − ε) · min(e, N) / N. With ε = 1.0, end = 0.1 and N = 100 this is the
+    micrograd demo's ``1.0 - 0.9 * k / 100`` for its steps k = 0 … 99; epoch N and later use
+    ``end`` itself.
+
+    Examples
+    --------
+    >>> decay = LinearDecay(end=0.1, epochs=100)
+    >>> [round(decay(e, 1.0), 3) for e in (0, 1, 99, 100, 150)]
+    [1.0, 0.991, 0.109, 0.1, 0.1]
+    """
+
+    def __init__(self, end, epochs):
+        self.end = _number("end", end, 0.0, open_low=True)
+        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
+            raise TrainingError(f"epochs must be an integer >= 1, got {epochs!r}")
+        self.epochs = int(epochs)
+
+    def __call__(self, epoch, lr):
+        return lr + (self.end - lr) * min(epoch, self.epochs) / self.epochs
+
+    def __repr__(self):
+        return f"LinearDecay(end={self.end}, epochs={self.epochs})"
+
+
+_BY_NAME = {"sgd": SGD, "adam": Adam}
+
+
+def available():
+    """Optimizer names accepted by :func:`get` (and by ``train(optimizer=...)``).
+
+    Examples
+    --------
+    >>> available()
+    ['adam', 'sgd']
+    """
+    return sorted(_BY_NAME)
+
+
+def get(optimizer):
+    """An :class:`Optimizer` from a name (with its default settings) or an Optimizer.
+
+    ``"sgd"`` is ``SGD(lr=0.1)``; ``"adam"`` is ``Adam(lr=0.001)``.
+
+    Raises
+    ------
+    TrainingError
+        Unknown name; the message lists the known ones.
+
+    Examples
+    --------
+    >>> get("adam")
+    Adam(lr=0.001)
+    >>> get("rmsprop")
+    Traceback (most recent call last):
+    ...
+    neuronsim.errors.TrainingError: unknown optimizer 'rmsprop'; known: adam, sgd
+    """
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if isinstance(optimizer, str) and optimizer.lower() in _BY_NAME:
+        return _BY_NAME[optimizer.lower()]()
+    if isinstance(optimizer, str):
+        raise TrainingError(f"unknown optimizer {optimizer!r}; known: {', '.join(available())}")
+    raise NeuronsimTypeError(f"optimizer must be a name or an Optimizer, got {type(optimizer).__name__}")

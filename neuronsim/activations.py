@@ -58,7 +58,7 @@ class Activation:
     (8.0, 12.0)
     """
 
-    __slots__ = ("name", "f", "df", "vf", "vdf")
+    __slots__ = ("name", "f", "df", "vf", "vdf", "_expression")
 
     def __init__(self, name, f, df, *, vf=None, vdf=None):
         if not isinstance(name, str) or not name:
@@ -75,6 +75,81 @@ class Activation:
         if vdf is None:
             vdf = np.vectorize(self.df, otypes=[float])
         self.vdf = vdf
+
+    @classmethod
+    def from_expression(cls, name, fn):
+        """An activation written as a formula only: the Value engine finds its derivative.
+
+        Parameters
+        ----------
+        name : str
+            Registry name (pass the result to :func:`register` to use the name in specs).
+        fn : callable
+            ``fn(v) -> Value``, built with :class:`neuronsim.autograd.Value` operations from the
+            Value ``v`` (e.g. ``lambda v: v * v.sigmoid()`` for swish).
+
+        Returns
+        -------
+        Activation
+            With f(z) = fn(Value(z)).data and df(z, a) = ∂fn/∂v at v = z, found by
+            backpropagating through the expression fn builds. :attr:`expression` keeps `fn`, so
+            :func:`neuronsim.autograd.expression` writes neurons using it with Values too.
+
+        Raises
+        ------
+        NeuronsimTypeError
+            `fn` is not callable; later, when evaluated, `fn` returns something not a Value.
+
+        Notes
+        -----
+        f and df build a small expression per call: right for experiments, slower than a
+        hand-written pair. Operations that would overflow (``v.exp()`` at z = 1000) raise
+        :class:`~neuronsim.errors.ValueRangeError`; write fn in a stable form.
+
+        Examples
+        --------
+        >>> swish = Activation.from_expression("my_swish", lambda v: v * v.sigmoid())
+        >>> z = 1.5; s = 1.0 / (1.0 + math.exp(-z))
+        >>> abs(swish.f(z) - z * s) < 1e-15, abs(swish.derivative(z) - (s + z * s * (1 - s))) < 1e-15
+        (True, True)
+        >>> check(swish).ok
+        True
+        """
+        from .autograd import Value  # autograd's bridge reads activations; import late
+
+        if not callable(fn):
+            raise NeuronsimTypeError(
+                f"activation {name!r}: fn must be callable, got {type(fn).__name__}")
+
+        def evaluate(v):
+            out = fn(v)
+            if not isinstance(out, Value):
+                raise NeuronsimTypeError(
+                    f"activation {name!r}: fn must return a Value, got {type(out).__name__}")
+            return out
+
+        def f(z):
+            return evaluate(Value(z)).data
+
+        def df(z, a):
+            v = Value(z)
+            evaluate(v).backward()
+            return v.grad
+
+        activation = cls(name, f, df)
+        activation._expression = fn
+        return activation
+
+    @property
+    def expression(self):
+        """The Value function given to :meth:`from_expression`, else None.
+
+        Examples
+        --------
+        >>> get("tanh").expression is None
+        True
+        """
+        return getattr(self, "_expression", None)
 
     def derivative(self, z):
         """f'(z), computing a = f(z) first.

@@ -9,6 +9,9 @@ Numbers handed in (leaf data, plain operands, exponents) must be real and finite
 results follow IEEE floats (``1e200 * 1e200`` is inf) except where Python's math would raise
 (0 ** -1, exp(1000), ...): there a :class:`~neuronsim.errors.ValueRangeError` names the operation.
 
+The bridge, :func:`expression`, writes a network's loss on one case with Values: its
+gradients are a second oracle for the network's edge-by-edge backprop.
+
 Examples
 --------
 >>> a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
@@ -25,7 +28,8 @@ import networkx as nx
 
 from neuronsim import losses as _losses
 from neuronsim._checks import finite_vector
-from neuronsim.errors import LossError, NeuronsimTypeError, ValueRangeError
+from neuronsim.errors import (ActivationError, LossError, NeuronsimError, NeuronsimTypeError,
+                              ValueRangeError)
 
 __all__ = ["Value", "topological_order", "zero_grad", "expression", "NetworkExpression"]
 
@@ -508,8 +512,6 @@ def _activation_form(activation, neuron):
     if form is None:
         form = _ACTIVATION_FORMS.get(activation.name)
     if form is None:
-        from neuronsim.errors import ActivationError
-
         raise ActivationError(
             f"activation {activation.name!r} of neuron {neuron!r} has no expression form; "
             "build it with Activation.from_expression")
@@ -652,8 +654,6 @@ class NetworkExpression:
         [6.0, 2.0]
         """
         if self.loss.grad == 0.0:
-            from neuronsim.errors import NeuronsimError
-
             raise NeuronsimError("no gradients yet: call .loss.backward() first")
         return [v.grad for v in self.parameters()]
 
@@ -771,7 +771,8 @@ def expression(net, x, target, loss="squared_error"):
         for i, edge in graph.pred[j].items():
             weights[i, j] = w = Value(edge["weight"], f"w[{i}->{j}]")
             zj = zj + a[i] * w
-        zj.label = f"z[{j}]"
+        if zj is not biases[j]:  # a neuron with no incoming links has z = b
+            zj.label = f"z[{j}]"
         z[j] = zj
         a[j] = aj = _activation_value(neuron, zj)
         if aj is not zj:
@@ -791,15 +792,11 @@ def _activation_value(neuron, z):
     activation = neuron.activation
     a = _activation_form(activation, neuron.name)(z)
     if not isinstance(a, Value):
-        from neuronsim.errors import ActivationError
-
         raise ActivationError(f"expression form of activation {activation.name!r} returned "
                               f"{type(a).__name__}, not a Value")
     # Guards against a user's Activation that reuses a built-in name with another f.
     f = activation.f(z.data)
     if not math.isclose(a.data, f, rel_tol=1e-9, abs_tol=1e-12):
-        from neuronsim.errors import ActivationError
-
         raise ActivationError(
             f"activation {activation.name!r} of neuron {neuron.name!r}: f({z.data!r}) = {f!r} "
             f"but its expression form gives {a.data!r}; build it with Activation.from_expression")

@@ -2,16 +2,21 @@
 
 :func:`gradcheck` compares every ∂C/∂w and ∂C/∂b computed edge by edge by
 :meth:`Network.backward` with the central difference (C(p + ε) − C(p − ε)) / 2ε, and reports the
-worst parameter by name. (For an activation's own (f, f′) pair, see
+worst parameter by name. A second oracle, ``oracle="autograd"``, takes the reference from the
+scalar Value engine instead (:func:`neuronsim.autograd.expression`): exact up to rounding, so
+it can be held to a much tighter tolerance. (For an activation's own (f, f′) pair, see
 :func:`neuronsim.activations.check`.)
 """
 
 from dataclasses import dataclass, field
 
 from ._checks import finite_float
-from .errors import ValueRangeError
+from .errors import NeuronsimError, NeuronsimTypeError, ValueRangeError
 
 __all__ = ["gradcheck", "GradcheckReport"]
+
+ORACLES = ("finite_difference", "autograd", "both")
+_REFERENCE_WORDS = {"finite_difference": "finite difference", "autograd": "autograd"}
 
 
 @dataclass
@@ -27,7 +32,20 @@ class GradcheckReport:
         Key of the parameter with the largest relative error: ``(src, dst)`` for a weight, the
         neuron's name for a bias.
     rows : list of tuple
-        ``(key, analytic, numeric, abs_error, rel_error)`` per parameter, in parameter order.
+        ``(key, analytic, numeric, abs_error, rel_error)`` per parameter, in parameter order;
+        ``numeric`` is the oracle's reference value.
+    oracle : str
+        Where the reference came from: "finite_difference" or "autograd".
+    reports : dict
+        After ``oracle="both"``: each oracle's own report, by name (the fields above then
+        describe the oracle that disagrees most, and ``ok`` needs both); else empty.
+
+    Examples
+    --------
+    >>> import neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 1), ("sigmoid", 1)], seed=0)
+    >>> print(gradcheck(net, [1.0], [0.0], oracle="both").describe())
+    gradcheck ok: worst ...: backprop ..., finite difference ... (...); worst ...: backprop ..., autograd ... (...)
     """
 
     ok: bool
@@ -35,21 +53,36 @@ class GradcheckReport:
     max_rel_error: float
     worst: object
     rows: list = field(repr=False)
+    oracle: str = "finite_difference"
+    reports: dict = field(default_factory=dict, repr=False)
 
     def __bool__(self):
         return self.ok
 
     def describe(self):
-        """One line naming the worst parameter."""
+        """One line naming the worst parameter (per oracle, after ``oracle="both"``).
+
+        Examples
+        --------
+        >>> import neuronsim
+        >>> net = neuronsim.Network.from_spec([("identity", 1), ("sigmoid", 1)], seed=0)
+        >>> gradcheck(net, [1.0], [0.0]).describe()
+        'gradcheck ok: worst ...: backprop ..., finite difference ... (abs error ..., rel error ...)'
+        """
+        verdict = "ok" if self.ok else "MISMATCH"
+        reports = list(self.reports.values()) or [self]
+        return f"gradcheck {verdict}: " + "; ".join(r._worst_phrase() for r in reports)
+
+    def _worst_phrase(self):
         key, analytic, numeric, abs_error, rel_error = next(r for r in self.rows if r[0] == self.worst)
         name = f"w[{key[0]}->{key[1]}]" if isinstance(key, tuple) else f"b[{key}]"
-        verdict = "ok" if self.ok else "MISMATCH"
-        return (f"gradcheck {verdict}: worst {name}: backprop {analytic:.10g}, finite difference "
+        return (f"worst {name}: backprop {analytic:.10g}, {_REFERENCE_WORDS[self.oracle]} "
                 f"{numeric:.10g} (abs error {abs_error:.2e}, rel error {rel_error:.2e})")
 
 
-def gradcheck(net, x, target, loss="squared_error", *, eps=1e-6, rtol=1e-5, atol=1e-8):
-    """Check backprop gradients of one case against central finite differences.
+def gradcheck(net, x, target, loss="squared_error", *, eps=1e-6, rtol=1e-5, atol=1e-8,
+              oracle="finite_difference"):
+    """Check backprop gradients of one case against central finite differences (or autograd).
 
     The network is left exactly as it was found: weights, biases and accumulated gradients are
     restored (neuron states z, a, δ are those of the last evaluation).
@@ -63,10 +96,23 @@ def gradcheck(net, x, target, loss="squared_error", *, eps=1e-6, rtol=1e-5, atol
         Finite-difference step.
     rtol, atol : float
         Tolerances of the ``ok`` verdict.
+    oracle : {"finite_difference", "autograd", "both"}, default "finite_difference"
+        The reference: central finite differences of ``net.loss``; the gradients of the
+        loss written as a Value expression (:func:`neuronsim.autograd.expression`: built-in
+        losses, and activations that are built in or made by ``Activation.from_expression``),
+        which agree with a correct backprop to rounding (``rtol=1e-10`` is fair); or both,
+        each held to the same tolerances.
 
     Returns
     -------
     GradcheckReport
+
+    Raises
+    ------
+    NeuronsimError
+        An unknown `oracle`.
+    ActivationError, LossError
+        With the autograd oracle: an activation or loss that has no expression form.
 
     Examples
     --------
@@ -75,10 +121,23 @@ def gradcheck(net, x, target, loss="squared_error", *, eps=1e-6, rtol=1e-5, atol
     >>> report = gradcheck(net, [0.5, -1.0], [1.0])
     >>> report.ok, report.max_rel_error < 1e-6
     (True, True)
+    >>> gradcheck(net, [0.5, -1.0], [1.0], oracle="autograd", rtol=1e-10).ok
+    True
     """
+    if not isinstance(oracle, str):
+        raise NeuronsimTypeError(f"oracle must be a str, got {type(oracle).__name__}")
+    if oracle not in ORACLES:
+        raise NeuronsimError(f"unknown oracle {oracle!r}; known: {', '.join(ORACLES)}")
     eps = finite_float(eps, "eps")
     if eps <= 0:
         raise ValueRangeError(f"eps must be > 0, got {eps}")
+    if oracle == "both":
+        reports = {name: gradcheck(net, x, target, loss, eps=eps, rtol=rtol, atol=atol, oracle=name)
+                   for name in ("finite_difference", "autograd")}
+        # summarise by the oracle that disagrees most: a failure first, then the larger error
+        worst = max(reports.values(), key=lambda r: (not r.ok, r.max_rel_error))
+        return GradcheckReport(all(reports.values()), worst.max_abs_error, worst.max_rel_error,
+                               worst.worst, worst.rows, worst.oracle, reports)
     saved_params = net.parameters()
     saved_grads = _edge_and_bias_grads(net)
     try:
@@ -86,17 +145,10 @@ def gradcheck(net, x, target, loss="squared_error", *, eps=1e-6, rtol=1e-5, atol
         net.forward(x)
         net.backward(target, loss)
         analytic = net.gradients()
-        numeric = []
-        params = list(saved_params)
-        for i, p in enumerate(saved_params):
-            params[i] = p + eps
-            net.set_parameters(params)
-            up = net.loss(x, target, loss)
-            params[i] = p - eps
-            net.set_parameters(params)
-            down = net.loss(x, target, loss)
-            params[i] = p
-            numeric.append((up - down) / (2.0 * eps))
+        if oracle == "autograd":
+            numeric = _autograd_gradients(net, x, target, loss)
+        else:
+            numeric = _finite_difference_gradients(net, x, target, loss, eps, saved_params)
     finally:
         net.set_parameters(saved_params)
         _restore_grads(net, saved_grads)
@@ -109,7 +161,33 @@ def gradcheck(net, x, target, loss="squared_error", *, eps=1e-6, rtol=1e-5, atol
         ok = ok and abs_error <= atol + rtol * scale
         rows.append((key, a, n, abs_error, rel_error))
     worst = max(rows, key=lambda r: (r[4] if r[3] > atol else 0.0, r[3]))
-    return GradcheckReport(ok, max(r[3] for r in rows), max(r[4] for r in rows), worst[0], rows)
+    return GradcheckReport(ok, max(r[3] for r in rows), max(r[4] for r in rows), worst[0], rows,
+                           oracle)
+
+
+def _finite_difference_gradients(net, x, target, loss, eps, saved_params):
+    """(C(p + ε) − C(p − ε)) / 2ε for each parameter p (the caller restores the parameters)."""
+    numeric = []
+    params = list(saved_params)
+    for i, p in enumerate(saved_params):
+        params[i] = p + eps
+        net.set_parameters(params)
+        up = net.loss(x, target, loss)
+        params[i] = p - eps
+        net.set_parameters(params)
+        down = net.loss(x, target, loss)
+        params[i] = p
+        numeric.append((up - down) / (2.0 * eps))
+    return numeric
+
+
+def _autograd_gradients(net, x, target, loss):
+    """∂C/∂p for each parameter p from the loss written as a Value expression."""
+    from .autograd import expression  # the core does not lean on autograd at import time
+
+    expr = expression(net, x, target, loss)
+    expr.loss.backward()
+    return expr.gradients()
 
 
 def _edge_and_bias_grads(net):

@@ -24,6 +24,8 @@ Examples
 
 import math
 
+import numpy as np
+
 from .errors import LossError, NeuronsimTypeError
 
 __all__ = ["Loss", "get", "register", "available"]
@@ -49,6 +51,10 @@ class Loss:
         :class:`~neuronsim.errors.LossError` otherwise).
     target_range : (float, float), optional
         Allowed interval for target values (checked at the door).
+    vf, vdf, vfused : optional
+        numpy forms for batched engines, on (n, outputs) arrays: ``vf(A, T) -> (n,)`` per-case
+        costs, ``vdf(A, T) -> (n, outputs)``, and ``vfused`` like ``fused`` on arrays. When
+        omitted, batched engines apply the scalar forms row by row.
 
     Examples
     --------
@@ -58,9 +64,10 @@ class Loss:
     3.0
     """
 
-    __slots__ = ("name", "f", "df", "fused", "output_activation", "target_range")
+    __slots__ = ("name", "f", "df", "fused", "output_activation", "target_range", "vf", "vdf", "vfused")
 
-    def __init__(self, name, f, df, *, fused=None, output_activation=None, target_range=None):
+    def __init__(self, name, f, df, *, fused=None, output_activation=None, target_range=None,
+                 vf=None, vdf=None, vfused=None):
         if not isinstance(name, str) or not name:
             raise NeuronsimTypeError(f"loss name must be a non-empty string, got {name!r}")
         for label, fn in (("f", f), ("df", df)):
@@ -72,12 +79,33 @@ class Loss:
         self.fused = dict(fused or {})
         self.output_activation = output_activation
         self.target_range = target_range
+        self.vf = vf if vf is not None else _rowwise(f, scalar=True)
+        self.vdf = vdf if vdf is not None else _rowwise(df, scalar=False)
+        self.vfused = dict(vfused or {})
+        for activation, (value, delta) in self.fused.items():
+            if activation not in self.vfused:
+                self.vfused[activation] = (_rowwise(value, scalar=True), _rowwise3(delta))
 
     def __repr__(self):
         return f"Loss({self.name!r})"
 
 
-# --- built-ins: each cost next to its gradient ---------------------------------------------
+def _rowwise(fn, scalar):
+    def apply(A, T):
+        rows = [fn(a, t) for a, t in zip(np.asarray(A).tolist(), np.asarray(T).tolist())]
+        return np.array(rows, dtype=float).reshape(len(rows)) if scalar else np.array(rows, dtype=float)
+
+    return apply
+
+
+def _rowwise3(fn):
+    def apply(Z, A, T):
+        return np.array([fn(z, a, t) for z, a, t in zip(Z.tolist(), A.tolist(), T.tolist())], dtype=float)
+
+    return apply
+
+
+# --- built-ins: each cost next to its gradient (numpy forms beside the scalar ones) -------
 
 def _squared_error(a, t):
     # RHW 1986 eq. 3: E = ½ Σ_j (y_j − d_j)²
@@ -131,6 +159,12 @@ def _log_softmax(z):
     return [v - log_norm for v in z]
 
 
+def _vlog_softmax(Z):
+    top = Z.max(axis=1, keepdims=True)
+    shifted = Z - top
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
 def _softmax_ce(a, t):
     # a are the identity outputs' z (the logits); C = −Σ t_j log softmax(z)_j
     return -sum(y * lp for y, lp in zip(t, _log_softmax(a)))
@@ -142,13 +176,31 @@ def _softmax_ce_df(a, t):
     return [math.exp(lp) * mass - y for lp, y in zip(_log_softmax(a), t)]
 
 
+def _vbce(A, T):
+    A = np.clip(A, _BCE_CLIP, 1.0 - _BCE_CLIP)
+    return -(T * np.log(A) + (1.0 - T) * np.log1p(-A)).sum(axis=1)
+
+
+def _vbce_df(A, T):
+    A = np.clip(A, _BCE_CLIP, 1.0 - _BCE_CLIP)
+    return (A - T) / (A * (1.0 - A))
+
+
 _BUILTINS = [
-    Loss("squared_error", _squared_error, _squared_error_df),
-    Loss("mse", _mse, _mse_df),
+    Loss("squared_error", _squared_error, _squared_error_df,
+         vf=lambda A, T: 0.5 * ((A - T) ** 2).sum(axis=1), vdf=lambda A, T: A - T),
+    Loss("mse", _mse, _mse_df,
+         vf=lambda A, T: ((A - T) ** 2).mean(axis=1), vdf=lambda A, T: 2.0 * (A - T) / A.shape[1]),
     Loss("binary_cross_entropy", _bce, _bce_df,
-         fused={"sigmoid": (_bce_sigmoid_value, _bce_sigmoid_delta)}, target_range=(0.0, 1.0)),
+         fused={"sigmoid": (_bce_sigmoid_value, _bce_sigmoid_delta)}, target_range=(0.0, 1.0),
+         vf=_vbce, vdf=_vbce_df,
+         vfused={"sigmoid": (
+             lambda Z, T: (np.maximum(Z, 0.0) - T * Z + np.log1p(np.exp(-np.abs(Z)))).sum(axis=1),
+             lambda Z, A, T: A - T)}),
     Loss("softmax_cross_entropy", _softmax_ce, _softmax_ce_df,
-         output_activation="identity", target_range=(0.0, 1.0)),
+         output_activation="identity", target_range=(0.0, 1.0),
+         vf=lambda A, T: -(T * _vlog_softmax(A)).sum(axis=1),
+         vdf=lambda A, T: np.exp(_vlog_softmax(A)) * T.sum(axis=1, keepdims=True) - T),
 ]
 
 _REGISTRY = {loss.name: loss for loss in _BUILTINS}

@@ -616,6 +616,20 @@ class Network:
         return _Plan(key, order, tuple(node[n]["neuron"] for n in input_names),
                      tuple(node[n]["neuron"] for n in output_names), forward, backward)
 
+    def compile(self):
+        """A batched numpy engine over this graph (see :mod:`neuronsim.fast`).
+
+        Examples
+        --------
+        >>> net = Network.from_spec([("identity", 2), ("identity", 1)], init="constant")
+        >>> net.compile().forward([[1.0, 2.0], [3.0, 4.0]])
+        array([[3.],
+               [7.]])
+        """
+        from .fast import FastEngine  # the fast engine builds on Network; imported late
+
+        return FastEngine(self)
+
     # --- stepping through and explaining ------------------------------------------------------
 
     def forward_steps(self, x):

@@ -1,0 +1,347 @@
+"""The batched engine: numpy forward and backward over the same graph, a whole batch at once.
+
+:func:`compile` (or ``net.compile()``) turns a network's graph into a :class:`FastEngine`: neurons
+are grouped by *level* (longest path from the inputs), so every link goes from a lower level to
+a higher one and a level is computed in one go. The links between two levels form a block,
+stored in the cheapest form that fits:
+
+- **dense** — every source × destination link present: a weight matrix that is a view of the
+  engine's flat weight vector (one BLAS product per block);
+- **masked** — mostly present: a dense matrix with zeros where links are missing;
+- **sparse** — few present: gather / ``reduceat`` / scatter over edge index arrays.
+
+Activations and losses use their numpy forms (``vf``/``vdf``) next to the scalar ones.
+
+**One owner at a time.** During a run the engine holds the weights in arrays; it reads them from
+the graph (:meth:`FastEngine.pull`) and writes weights and gradients back
+(:meth:`FastEngine.push`) at documented sync points: the public :meth:`FastEngine.forward` and
+:meth:`FastEngine.backward` sync on every call (so they are always consistent with the graph),
+and training syncs at the end of every epoch and of training. A structural edit to the graph
+triggers recompilation on the next call. The engine writes no per-neuron z, a or δ (they would
+be arrays): use the object engine to step through a single case.
+
+Examples
+--------
+>>> import numpy as np, neuronsim
+>>> net = neuronsim.Network.from_spec([("identity", 2), ("tanh", 3), ("sigmoid", 1)], seed=0)
+>>> engine = net.compile()
+>>> X, Y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[1.0], [0.0]])
+>>> np.allclose(engine.forward(X), net.predict(X))
+True
+>>> loss = engine.backward(Y)          # sums over the batch; grads accumulate in the graph
+>>> net.zero_grad()
+>>> total = sum((net.forward(x), net.backward(y))[1] for x, y in zip(X.tolist(), Y.tolist()))
+>>> bool(np.isclose(loss, total))
+True
+"""
+
+import numpy as np
+
+from .errors import NeuronsimError, ShapeError, ValueRangeError
+
+__all__ = ["FastEngine", "compile"]
+
+_MASKED_MIN_DENSITY = 0.08   # below this a block's links are walked as index arrays
+
+
+def compile(net):
+    """Compile ``net`` into a :class:`FastEngine` (also ``net.compile()``)."""
+    return FastEngine(net)
+
+
+class _Block:
+    """The links from one range of source rows into one level."""
+
+    __slots__ = ("kind", "s0", "s1", "d0", "d1", "w0", "w1", "rows", "cols", "matrix",
+                 "src", "dst", "dst_starts", "dst_unique", "by_src", "src_starts", "src_unique",
+                 "needs_input_grad")
+
+
+class FastEngine:
+    """Batched forward/backward over a network's graph; see the module docs for sync points.
+
+    Attributes
+    ----------
+    keys : tuple
+        Parameter keys in the engine's order: every link ``(src, dst)`` then every bias (name).
+    params, grads : ndarray
+        Flat parameter values and accumulated gradients in :attr:`keys` order (weights first,
+        then biases). Views ``weights``/``biases`` and ``weight_grads``/``bias_grads`` share them.
+    """
+
+    def __init__(self, net):
+        self.net = net
+        self._compile()
+
+    # --- compilation --------------------------------------------------------------------------
+
+    def _compile(self):
+        net = self.net
+        plan = net._current_plan()
+        graph = net.graph
+        self._key = plan.key
+        inputs = [n.name for n in plan.inputs]
+        input_set = set(inputs)
+        level = {}
+        for neuron in plan.order:
+            preds = graph._pred[neuron.name]
+            if neuron.name in input_set:
+                level[neuron.name] = 0
+            else:
+                level[neuron.name] = 1 + max((level[p] for p in preds), default=0)
+        depth = max(level.values()) + 1
+        topo = {n.name: i for i, n in enumerate(plan.order)}
+        rows = list(inputs)
+        self._levels = []  # (d0, d1, [(activation, r0, r1)], [blocks])
+        for lv in range(1, depth):
+            members = sorted((n for n in level if level[n] == lv and n not in input_set),
+                             key=lambda n: (graph._node[n]["neuron"].activation.name, topo[n]))
+            d0 = len(rows)
+            rows.extend(members)
+            groups = [(act, r0, r1) for act, r0, r1 in _contiguous_groups(graph, members, d0)]
+            self._levels.append([d0, len(rows), groups, []])
+        self._rows = rows
+        row = {name: i for i, name in enumerate(rows)}
+        self._row = row
+        self.n_inputs = len(inputs)
+        self._out_rows = np.array([row[n.name] for n in plan.outputs])
+        self._out_acts = {n.activation.name for n in plan.outputs}
+        self._neurons = [graph._node[name]["neuron"] for name in rows[self.n_inputs:]]
+
+        edge_keys, edge_dicts = [], []
+        for entry in self._levels:
+            d0, d1 = entry[0], entry[1]
+            by_src_level = {}
+            for dst in rows[d0:d1]:
+                for src, data in graph._pred[dst].items():
+                    by_src_level.setdefault(level[src], []).append((row[src], row[dst], src, dst, data))
+            for src_level in sorted(by_src_level):
+                links = by_src_level[src_level]
+                block = self._make_block(links, d0, d1, len(edge_keys))
+                block.needs_input_grad = src_level > 0
+                ordered = _block_order(block, links)
+                edge_keys.extend((s, d) for _, _, s, d, _ in ordered)
+                edge_dicts.extend(data for *_, data in ordered)
+                block.w1 = len(edge_keys)
+                entry[3].append(block)
+
+        n_edges = len(edge_keys)
+        self.keys = tuple(edge_keys) + tuple(rows[self.n_inputs:])
+        self._edge_dicts = edge_dicts
+        self.params = np.zeros(len(self.keys))
+        self.grads = np.zeros(len(self.keys))
+        self.weights, self.biases = self.params[:n_edges], self.params[n_edges:]
+        self.weight_grads, self.bias_grads = self.grads[:n_edges], self.grads[n_edges:]
+        self._b0 = self.n_inputs  # bias of row r is biases[r - n_inputs]
+        self._cache = None
+        self.pull()
+
+    def _make_block(self, links, d0, d1, w0):
+        block = _Block()
+        block.d0, block.d1, block.w0 = d0, d1, w0
+        src_rows = sorted({s for s, *_ in links})
+        block.s0, block.s1 = src_rows[0], src_rows[-1] + 1
+        area = (block.s1 - block.s0) * (d1 - d0)
+        if len(links) == area:
+            block.kind = "dense"
+        elif len(links) >= _MASKED_MIN_DENSITY * area:
+            block.kind = "masked"
+        else:
+            block.kind = "sparse"
+        return block
+
+    # --- syncing with the graph ---------------------------------------------------------------
+
+    def _ensure_compiled(self):
+        if self.net._current_plan().key != self._key:
+            self._compile()
+
+    def pull(self):
+        """Read weights and biases from the graph into the engine's arrays."""
+        self.weights[:] = np.fromiter((d["weight"] for d in self._edge_dicts), float, len(self._edge_dicts))
+        self.biases[:] = [n._bias for n in self._neurons]
+        self._refresh()
+
+    def push(self, grads=False):
+        """Write the engine's weights and biases (and, with ``grads``, its gradients) to the graph."""
+        for data, value in zip(self._edge_dicts, self.weights.tolist()):
+            data["weight"] = value
+        for neuron, value in zip(self._neurons, self.biases.tolist()):
+            neuron._bias = value
+        if grads:
+            for data, value in zip(self._edge_dicts, self.weight_grads.tolist()):
+                data["grad"] = value
+            for neuron, value in zip(self._neurons, self.bias_grads.tolist()):
+                neuron.bias_grad = value
+
+    def set_params(self, values):
+        """Replace the flat parameter vector (in :attr:`keys` order); the graph is written at the
+        next :meth:`push`."""
+        self.params[:] = values
+        self._refresh()
+
+    def _refresh(self):
+        """Rebuild the masked blocks' matrices after the flat weights changed."""
+        for _, _, _, blocks in self._levels:
+            for block in blocks:
+                if block.kind == "dense":
+                    block.matrix = self.weights[block.w0:block.w1].reshape(block.s1 - block.s0, block.d1 - block.d0)
+                elif block.kind == "masked":
+                    block.matrix[block.rows, block.cols] = self.weights[block.w0:block.w1]
+
+    # --- the passes ---------------------------------------------------------------------------
+
+    def forward(self, X):
+        """Outputs for a batch, as an (n, outputs) array; reads the graph's weights first.
+
+        Raises
+        ------
+        ShapeError, ValueRangeError
+            ``X`` is not a finite (n, inputs) array.
+        """
+        self._ensure_compiled()
+        self.pull()
+        return self._forward(self._check_batch(X, self.n_inputs, "X")).T.copy()
+
+    def backward(self, Y, loss="squared_error"):
+        """Backpropagate the last :meth:`forward` batch; return the loss summed over its cases.
+
+        The batch's gradients (sums over its cases, as ``len(X)`` object-engine backward calls
+        would accumulate) are added to :attr:`grads` and to the graph's ``grad`` and
+        ``bias_grad``.
+        """
+        if self._cache is None or self._cache[0] != self._key:
+            raise NeuronsimError("backward() needs a forward() pass of this engine first")
+        Y = self._check_batch(Y, len(self._out_rows), "Y")
+        if Y.shape[1] != self._cache[1].shape[1]:
+            raise ShapeError(f"Y has {Y.shape[1]} rows but the last forward batch had {self._cache[1].shape[1]}")
+        loss, fused = self._checked_loss(loss, Y)
+        before = self.grads.copy()
+        value = self._backward(Y, loss, fused)
+        batch = self.grads - before
+        for data, g in zip(self._edge_dicts, batch[:len(self._edge_dicts)].tolist()):
+            data["grad"] += g
+        for neuron, g in zip(self._neurons, batch[len(self._edge_dicts):].tolist()):
+            neuron.bias_grad += g
+        return value
+
+    def zero_grad(self):
+        """Reset the engine's accumulated gradients (the graph's are reset by ``net.zero_grad``)."""
+        self.grads[:] = 0.0
+
+    def _check_batch(self, X, width, what):
+        A = np.asarray(X, dtype=float) if not isinstance(X, np.ndarray) or X.dtype != float else X
+        if A.ndim != 2 or A.shape[1] != width:
+            raise ShapeError(f"{what}: expected shape (n, {width}), got {A.shape}")
+        if not np.isfinite(A).all():
+            raise ValueRangeError(f"{what} has NaN or infinite values")
+        return A.T  # neuron-major: one row per neuron, one column per case
+
+    def _checked_loss(self, loss, Y):
+        loss, fused = self.net._checked_loss(self.net._current_plan(), loss)
+        if loss.target_range is not None:
+            low, high = loss.target_range
+            if Y.min() < low or Y.max() > high:
+                raise ValueRangeError(f"targets must lie in [{low}, {high}] for loss {loss.name!r}")
+        vfused = loss.vfused.get(fused and next(iter(self._out_acts))) if fused else None
+        return loss, vfused
+
+    def _forward(self, XT):
+        n = XT.shape[1]
+        A = np.empty((len(self._rows), n))
+        Z = np.empty_like(A)
+        A[:self.n_inputs] = XT
+        biases = self.biases
+        for d0, d1, groups, blocks in self._levels:
+            z = Z[d0:d1]
+            z[:] = biases[d0 - self._b0:d1 - self._b0, None]
+            for block in blocks:
+                _block_forward(block, A, z, self.weights)
+            for act, r0, r1 in groups:
+                A[r0:r1] = act.vf(Z[r0:r1])
+        self._cache = (self._key, XT, A, Z)
+        return A[self._out_rows]
+
+    def _backward(self, YT, loss, vfused):
+        """Accumulate the batch's gradients into :attr:`grads`; return the summed loss."""
+        _, _, A, Z = self._cache
+        out = self._out_rows
+        dA = np.zeros_like(A)
+        if vfused is not None:
+            value = float(vfused[0](Z[out].T, YT.T).sum())
+            own_delta = vfused[1](Z[out].T, A[out].T, YT.T).T
+        else:
+            value = float(loss.vf(A[out].T, YT.T).sum())
+            dA[out] = loss.vdf(A[out].T, YT.T).T
+        D = np.empty_like(A)
+        weights, weight_grads, bias_grads, b0 = self.weights, self.weight_grads, self.bias_grads, self._b0
+        for d0, d1, groups, blocks in reversed(self._levels):
+            for act, r0, r1 in groups:
+                D[r0:r1] = act.vdf(Z[r0:r1], A[r0:r1]) * dA[r0:r1]
+            if vfused is not None:
+                mine = (out >= d0) & (out < d1)
+                D[out[mine]] += own_delta[mine]
+            delta = D[d0:d1]
+            bias_grads[d0 - b0:d1 - b0] += delta.sum(axis=1)
+            for block in blocks:
+                _block_backward(block, A, delta, dA, weights, weight_grads)
+        return value
+
+
+def _contiguous_groups(graph, members, d0):
+    groups = []
+    for offset, name in enumerate(members):
+        act = graph._node[name]["neuron"].activation
+        if groups and groups[-1][0] is act:
+            groups[-1][2] = d0 + offset + 1
+        else:
+            groups.append([act, d0 + offset, d0 + offset + 1])
+    return groups
+
+
+def _block_order(block, links):
+    """Order a block's links as its storage needs; fill in its index arrays."""
+    if block.kind == "dense":
+        return sorted(links, key=lambda link: (link[0], link[1]))  # row-major (src, dst): a view
+    if block.kind == "masked":
+        ordered = sorted(links, key=lambda link: (link[0], link[1]))
+        block.rows = np.array([s - block.s0 for s, *_ in ordered])
+        block.cols = np.array([d - block.d0 for _, d, *_ in ordered])
+        block.matrix = np.zeros((block.s1 - block.s0, block.d1 - block.d0))
+        return ordered
+    ordered = sorted(links, key=lambda link: (link[1], link[0]))  # by destination, for reduceat
+    block.src = np.array([s for s, *_ in ordered])
+    block.dst = np.array([d for _, d, *_ in ordered])
+    block.dst_unique, block.dst_starts = np.unique(block.dst, return_index=True)
+    block.by_src = np.argsort(block.src, kind="stable")
+    block.src_unique, block.src_starts = np.unique(block.src[block.by_src], return_index=True)
+    return ordered
+
+
+def _block_forward(block, A, z, weights):
+    if block.kind != "sparse":
+        z += block.matrix.T @ A[block.s0:block.s1]                   # z_j += Σ_i w_ij a_i
+        return
+    w = weights[block.w0:block.w1]
+    products = A[block.src] * w[:, None]
+    z[block.dst_unique - block.d0] += np.add.reduceat(products, block.dst_starts, axis=0)
+
+
+def _block_backward(block, A, delta, dA, weights, weight_grads):
+    if block.kind != "sparse":
+        sources = A[block.s0:block.s1]
+        grad = sources @ delta.T                                 # ∂C/∂w_ij = Σ_cases a_i δ_j
+        if block.kind == "dense":
+            weight_grads[block.w0:block.w1] += grad.ravel()
+        else:
+            weight_grads[block.w0:block.w1] += grad[block.rows, block.cols]
+        if block.needs_input_grad:
+            dA[block.s0:block.s1] += block.matrix @ delta             # Σ_k w_jk δ_k
+        return
+    w = weights[block.w0:block.w1]
+    d = delta[block.dst - block.d0]
+    weight_grads[block.w0:block.w1] += np.einsum("ij,ij->i", A[block.src], d)
+    if block.needs_input_grad:
+        order = block.by_src
+        products = d[order] * w[order, None]
+        dA[block.src_unique] += np.add.reduceat(products, block.src_starts, axis=0)

@@ -1,0 +1,681 @@
+"""Training: the loop that turns data into weight changes on the graph.
+
+:func:`train` is the entry point. Each epoch walks the cases in batches; for each case the engine
+runs forward and backward, accumulating ∂E/∂w on the graph's edges and ∂E/∂b on its neurons;
+after each batch the optimizer reads those gradients and writes new weights into the graph.
+There is no other copy of the weights: a callback that reads ``net.graph`` between epochs sees
+the real ones, and one that adds a neuron or removes a link changes what the next epoch trains.
+
+- ``batch_size=1``: online learning, an update after each case;
+- ``batch_size=k``: mini-batches of k cases (the last one may be smaller);
+- ``batch_size=None``: full sweeps, gradients accumulated over every case before one update
+  (RHW 1986).
+
+``reduction`` combines a batch's per-case losses: ``"sum"`` is RHW's E = ½ Σ_c Σ_j (y − d)²
+(with the squared-error loss); ``"mean"`` divides the sum, and so the gradient, by the number of
+cases. With "sum" the right learning rate shrinks as batches grow; with "mean" it does not.
+
+Examples
+--------
+>>> import neuronsim
+>>> from neuronsim import datasets, optim
+>>> from neuronsim.train import train, Tolerance
+>>> net = neuronsim.Network.from_spec([("identity", 2), ("sigmoid", 2), ("sigmoid", 1)],
+...                                   init="uniform", seed=3)
+>>> X, Y = datasets.xor()
+>>> history = train(net, X, Y, loss="squared_error", optimizer=optim.SGD(lr=0.5, momentum=0.9),
+...                 epochs=2000, reduction="sum", stop=Tolerance(0.1), progress=False)
+>>> history.stop_reason, bool(abs(net.predict(X) - Y).max() <= 0.1)
+('tolerance', True)
+"""
+
+import math
+import numbers
+import sys
+import time
+
+import numpy as np
+
+from . import metrics as _metrics
+from . import optim as _optim
+from .errors import DivergenceError, NeuronsimTypeError, ShapeError, TrainingError, ValueRangeError
+from .network import Network
+
+__all__ = ["train", "History", "TargetLoss", "Tolerance", "EarlyStopping"]
+
+_HOOKS = ("on_train_begin", "on_epoch_end", "on_batch_end", "on_train_end")
+
+
+class History:
+    """What a training run did, epoch by epoch (epochs are counted from 1).
+
+    Attributes
+    ----------
+    loss : list of float
+        Training loss of each epoch over the cases seen in its passes, combined with the run's
+        reduction (sum: E of the sweep; mean: per case).
+    metrics : dict of str to list of float
+        Each metric on the outputs seen during the epoch's passes.
+    val_loss : list of float
+        Loss on the validation data after each epoch (empty without validation).
+    val_metrics : dict of str to list of float
+    lr : list of float
+        Learning rate of each epoch.
+    epochs : int
+        Epochs run (a partial last epoch, stopped by a batch callback, counts).
+    steps : int
+        Optimizer updates made.
+    batch_loss : float or None
+        Loss of the last batch, with the run's reduction (read it in ``on_batch_end``).
+    stop_reason : str or None
+        "max_epochs", "target_loss", "tolerance", "early_stopping" or "callback" once done.
+    best_epoch : int or None
+        The epoch with the lowest validation loss (training loss without validation); with
+        :class:`EarlyStopping`, the epoch whose weights it keeps.
+    elapsed : float
+        Wall-clock seconds.
+
+    Examples
+    --------
+    >>> h = History()
+    >>> h.loss, h.epochs, h.stop_reason
+    ([], 0, None)
+    """
+
+    def __init__(self):
+        self.loss, self.val_loss, self.lr = [], [], []
+        self.metrics, self.val_metrics = {}, {}
+        self.epochs = self.steps = 0
+        self.batch_loss = self.stop_reason = self.best_epoch = None
+        self.elapsed = 0.0
+
+    def to_dict(self):
+        """The record as plain lists, numbers and strings (ready for JSON)."""
+        return {name: getattr(self, name) for name in (
+            "loss", "metrics", "val_loss", "val_metrics", "lr", "epochs", "steps",
+            "stop_reason", "best_epoch", "elapsed")}
+
+    def __repr__(self):
+        last = f", loss={self.loss[-1]:.6g}" if self.loss else ""
+        return f"History(epochs={self.epochs}{last}, stop_reason={self.stop_reason!r})"
+
+
+class TargetLoss:
+    """Stop once an epoch's training loss (as in :attr:`History.loss`) is at most ``value``.
+
+    The loss seen during the epoch's passes triggers a check of the weights the epoch ends with,
+    so training stops only when those weights meet the target themselves.
+
+    Examples
+    --------
+    >>> TargetLoss(0.01)
+    TargetLoss(0.01)
+    """
+
+    reason = "target_loss"
+
+    def __init__(self, value):
+        self.value = _optim._number("TargetLoss(value)", value, 0.0)
+
+    def __repr__(self):
+        return f"TargetLoss({self.value})"
+
+
+class Tolerance:
+    """Stop once every output is within ``tolerance`` of its target, for every training case.
+
+    The RHW/PDP criterion: |y_j − d_j| ≤ tolerance for all cases c and outputs j (0.1 is strict;
+    0.5 means every binary output is on the right side of ½). Checked like :class:`TargetLoss`.
+
+    Examples
+    --------
+    >>> Tolerance(0.1)
+    Tolerance(0.1)
+    """
+
+    reason = "tolerance"
+
+    def __init__(self, tolerance):
+        self.tolerance = _optim._number("Tolerance(tolerance)", tolerance, 0.0, open_low=True)
+
+    def __repr__(self):
+        return f"Tolerance({self.tolerance})"
+
+
+class EarlyStopping:
+    """Stop when the validation loss has not improved for ``patience`` epochs.
+
+    Parameters
+    ----------
+    patience : int >= 1, default 10
+    min_delta : float >= 0, default 0
+        An improvement must lower the best loss by more than this.
+    restore_best : bool, default True
+        When training stops this way (or runs out of epochs), write back the parameters of
+        the best epoch (by key, so neurons added since keep their current values).
+    monitor : {"val_loss", "loss"}, default "val_loss"
+        "val_loss" needs ``validation`` data.
+
+    Examples
+    --------
+    >>> EarlyStopping(patience=5)
+    EarlyStopping(patience=5, min_delta=0.0, restore_best=True, monitor='val_loss')
+    """
+
+    reason = "early_stopping"
+
+    def __init__(self, patience=10, min_delta=0.0, restore_best=True, monitor="val_loss"):
+        self.patience = _count("EarlyStopping(patience)", patience)
+        self.min_delta = _optim._number("EarlyStopping(min_delta)", min_delta, 0.0)
+        self.restore_best = bool(restore_best)
+        if monitor not in ("val_loss", "loss"):
+            raise TrainingError(f"EarlyStopping(monitor) must be 'val_loss' or 'loss', got {monitor!r}")
+        self.monitor = monitor
+
+    def __repr__(self):
+        return (f"EarlyStopping(patience={self.patience}, min_delta={self.min_delta}, "
+                f"restore_best={self.restore_best}, monitor={self.monitor!r})")
+
+
+def train(net, X, Y, *, loss, optimizer, epochs, batch_size=None, reduction="mean", shuffle=True,
+          seed=None, validation=None, stop=None, metrics=(), freeze=(), callbacks=(),
+          progress=True, engine="object"):
+    """Train a network, any DAG the core builds, writing every update into its graph.
+
+    Parameters
+    ----------
+    net : Network
+    X : array_like, shape (n, inputs)
+        One row per case (a 1-D array is accepted for a single input neuron).
+    Y : array_like, shape (n, outputs)
+        Targets (a 1-D array is accepted for a single output neuron).
+    loss : str or Loss
+        Per-case loss, e.g. "squared_error" (½ Σ_j (y_j − d_j)², RHW eq. 3).
+    optimizer : str or Optimizer
+        ``optim.SGD(lr=0.1, momentum=0.9)``, ``optim.Adam()``, or "sgd" / "adam" (defaults).
+        The same object may be passed to several runs; its state carries over by key.
+    epochs : int >= 1
+        Maximum number of epochs.
+    batch_size : int >= 1 or None, default None
+        1 = online, k = mini-batches, None (or >= n) = full sweeps.
+    reduction : {"mean", "sum"}, default "mean"
+        How per-case losses and gradients combine within a batch (and in History.loss).
+    shuffle : bool, default True
+        Visit the cases in a new random order each epoch (not in full sweeps, where the order
+        does not matter).
+    seed : int >= 0 or None
+        Seed of the shuffling: the same seed and initial weights give the same trained weights.
+    validation : (X_val, Y_val), optional
+        Evaluated after each epoch (loss and metrics), for monitoring and :class:`EarlyStopping`.
+    stop : rule or sequence of rules, optional
+        :class:`TargetLoss`, :class:`Tolerance`, :class:`EarlyStopping`; the first that
+        fires ends training (``epochs`` always caps it).
+    metrics : sequence of str or callable
+        "accuracy", "mse", "max_error", or functions ``f(Y_true, Y_pred) -> float``.
+    freeze : collection of parameter keys
+        Parameters never updated: ``("x1", "h1")`` for a link's weight, ``"h1"`` for a bias.
+    callbacks : callable, object or sequence of them
+        An object with any of ``on_train_begin``, ``on_epoch_end``, ``on_batch_end``,
+        ``on_train_end`` (each called as ``hook(net, history)``), or a function called as
+        ``f(net, history)`` at each epoch end. ``True`` returned from an epoch or batch hook
+        stops training there (stop_reason "callback"; the partial epoch is recorded and the
+        epoch hooks still run).
+    progress : bool, default True
+        A tqdm bar with epoch, loss and metrics, when standard error is a terminal.
+    engine : {"object"}, default "object"
+        The engine that computes gradients; "object" walks the neurons of the graph.
+
+    Returns
+    -------
+    History
+
+    Raises
+    ------
+    ShapeError
+        Empty data, X/Y row counts that differ, or widths that do not match the network.
+    NeuronsimTypeError, ValueRangeError
+        Non-numeric or non-finite data, or an argument of the wrong type.
+    TrainingError
+        A bad argument (epochs, batch_size, reduction, seed, freeze, stop, engine, unknown
+        optimizer or metric, lr ≤ 0); all checked before any weight changes.
+    LossError
+        Unknown loss, or one that does not fit the output neurons.
+    DivergenceError
+        A NaN or infinite loss or parameter; the message names the epoch and the neuron or
+        edge, the network keeps its last finite parameters, and ``err.history`` holds the
+        record so far.
+
+    Examples
+    --------
+    >>> import neuronsim
+    >>> from neuronsim import optim
+    >>> net = neuronsim.Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+    >>> h = train(net, [[1.0], [2.0]], [[3.0], [5.0]], loss="squared_error",
+    ...           optimizer=optim.SGD(lr=0.1, momentum=0.9), epochs=500, stop=TargetLoss(1e-8),
+    ...           progress=False)
+    >>> h.stop_reason, h.epochs, round(net.weight("x1", "o1"), 3), round(net["o1"].bias, 3)
+    ('target_loss', 168, 2.0, 1.0)
+    """
+    run = _Run(net, X, Y, loss, optimizer, epochs, batch_size, reduction, shuffle, seed,
+               validation, stop, metrics, freeze, callbacks, engine)
+    return run.fit(progress)
+
+
+# --- engines: forward and backward a batch, accumulating gradients on the graph --------------
+
+def _object_batch(net, plan, xs, ts, loss, fused, outputs):
+    """The object engine: neuron by neuron, case by case. Returns the summed loss."""
+    forward, backward = net._forward, net._backward
+    total = 0.0
+    for x, t in zip(xs, ts):
+        outputs.append(forward(plan, x))
+        total += backward(plan, t, loss, fused)
+    return total
+
+
+# A batched engine ("fast") registers here with the same contract: accumulate the same grads on
+# the graph's edges and neurons and append each case's outputs; weights stay in the graph.
+_ENGINES = {"object": _object_batch}
+
+
+def _evaluate(net, plan, xs, ts, loss, fused):
+    """Summed loss and outputs of a forward pass over cases (no gradients touched)."""
+    total, outputs = 0.0, []
+    for x, t in zip(xs, ts):
+        outputs.append(net._forward(plan, x))
+        if fused is not None:
+            total += fused[0]([n.z for n in plan.outputs], t)
+        else:
+            total += loss.f(outputs[-1], t)
+    return total, outputs
+
+
+class _Params:
+    """The trainable parameters of a plan, as references into the graph (never copies)."""
+
+    def __init__(self, plan, frozen):
+        keys, bias_keys, self.edges, self.neurons = [], [], [], []
+        self.all_edges, self.all_neurons = [], []
+        for neuron, incoming in plan.forward:
+            for src, edge in incoming:
+                self.all_edges.append(edge)
+                if (src.name, neuron.name) not in frozen:
+                    keys.append((src.name, neuron.name))
+                    self.edges.append(edge)
+            self.all_neurons.append(neuron)
+            if neuron.name not in frozen:
+                bias_keys.append(neuron.name)
+                self.neurons.append(neuron)
+        self.keys = tuple(keys + bias_keys)
+
+    def values(self):
+        return np.array([e["weight"] for e in self.edges] + [n._bias for n in self.neurons])
+
+    def grads(self):
+        return np.array([e["grad"] for e in self.edges] + [n.bias_grad for n in self.neurons])
+
+    def write(self, values):
+        values = values.tolist()
+        for edge, value in zip(self.edges, values):
+            edge["weight"] = value
+        for neuron, value in zip(self.neurons, values[len(self.edges):]):
+            neuron._bias = value    # finite: checked by the caller
+
+    def zero_grad(self):
+        for edge in self.all_edges:
+            edge["grad"] = 0.0
+        for neuron in self.all_neurons:
+            neuron.bias_grad = 0.0
+
+
+class _Run:
+    """One call of :func:`train`: arguments checked at the door, then the epoch loop."""
+
+    def __init__(self, net, X, Y, loss, optimizer, epochs, batch_size, reduction, shuffle, seed,
+                 validation, stop, metrics, freeze, callbacks, engine):
+        if not isinstance(net, Network):
+            raise NeuronsimTypeError(f"net must be a Network, got {type(net).__name__}")
+        plan = net._current_plan()
+        self.net, self.loss_spec = net, loss
+        self.loss, _ = net._checked_loss(plan, loss)
+        self.data = _checked_data(X, Y, plan, self.loss, "X", "Y")
+        self.validation = None
+        if validation is not None:
+            try:
+                X_val, Y_val = validation
+            except (TypeError, ValueError):
+                raise NeuronsimTypeError("validation must be a pair (X_val, Y_val)") from None
+            self.validation = _checked_data(X_val, Y_val, plan, self.loss, "X_val", "Y_val")
+        self.optimizer = _optim.get(optimizer)
+        self.epochs = _count("epochs", epochs)
+        n = len(self.data[0])
+        self.batch_size = n if batch_size is None else min(_count("batch_size", batch_size), n)
+        if reduction not in ("sum", "mean"):
+            raise TrainingError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
+        self.reduction, self.shuffle = reduction, bool(shuffle)
+        self.lrs = [self.optimizer.lr_at(e) for e in range(self.epochs)]
+        if callable(metrics) or isinstance(metrics, str):
+            metrics = (metrics,)
+        self.metrics = dict(_metrics.get(m) for m in metrics)
+        self.rules = _checked_rules(stop, self.validation is not None)
+        self.hooks = _checked_callbacks(callbacks)
+        self.frozen = _checked_freeze(freeze, net)
+        if engine not in _ENGINES:
+            raise TrainingError(f"unknown engine {engine!r}; available: {', '.join(_ENGINES)}")
+        self.engine = _ENGINES[engine]
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
+                                 or seed < 0):
+            raise TrainingError(f"seed must be None or an integer >= 0, got {seed!r}")
+        self.rng = np.random.default_rng(seed)
+        self.widths = (len(plan.inputs), len(plan.outputs))
+        self.plan = None
+
+    def _current_plan(self):
+        """The network's plan, re-checked whenever a structural edit rebuilt it."""
+        plan = self.net._current_plan()
+        if plan is not self.plan:
+            if (len(plan.inputs), len(plan.outputs)) != self.widths:
+                raise TrainingError(
+                    f"the network now has {len(plan.inputs)} input and {len(plan.outputs)} output "
+                    f"neurons; the data has {self.widths[0]} and {self.widths[1]} columns")
+            self.loss, self.fused = self.net._checked_loss(plan, self.loss_spec)
+            self.params = _Params(plan, self.frozen)
+            self.plan = plan
+        return plan
+
+    def fit(self, progress):
+        history = History()
+        history.metrics = {name: [] for name in self.metrics}
+        if self.validation is not None:
+            history.val_metrics = {name: [] for name in self.metrics}
+        self.best = (math.inf, None, None)      # (monitored loss, epoch, parameters by key)
+        bar = _progress_bar(progress, self.epochs)
+        start = time.perf_counter()
+        try:
+            self._call("on_train_begin", history)
+            reason = "max_epochs"
+            for epoch in range(1, self.epochs + 1):
+                stopped = self._epoch(epoch, history, bar)
+                if stopped:
+                    reason = stopped
+                    break
+            early = next((r for r in self.rules if isinstance(r, EarlyStopping)), None)
+            if early and early.restore_best and reason in ("early_stopping", "max_epochs"):
+                _restore(self.net, self.best[2])
+            history.stop_reason = reason
+            history.elapsed = time.perf_counter() - start
+            self._call("on_train_end", history)
+        finally:
+            if bar is not None:
+                bar.close()
+        return history
+
+    def _epoch(self, epoch, history, bar):
+        """Run one epoch, record it, and return a stop reason or None."""
+        plan = self._current_plan()
+        X, Y, T_all = self.data
+        n = len(X)
+        shuffled = self.shuffle and self.batch_size < n
+        order = self.rng.permutation(n) if shuffled else np.arange(n)
+        lr, mean = self.lrs[epoch - 1], self.reduction == "mean"
+        outputs, total, stopped = [], 0.0, None
+        for begin in range(0, n, self.batch_size):
+            rows = order[begin:begin + self.batch_size].tolist()
+            params = self.params
+            params.zero_grad()
+            try:
+                batch_loss = self.engine(self.net, plan, [X[i] for i in rows], [Y[i] for i in rows],
+                                         self.loss, self.fused, outputs)
+            except OverflowError:
+                batch_loss = math.inf
+            if not math.isfinite(batch_loss):
+                raise _diverged(epoch, _loss_culprit(plan, batch_loss), history)
+            g = params.grads()
+            if mean:
+                g /= len(rows)
+            w = params.values()
+            new = self.optimizer.update(params.keys, w, g, lr)
+            if not np.isfinite(new).all():
+                bad = int(np.flatnonzero(~np.isfinite(new))[0])
+                raise _diverged(epoch, f"{_describe(params.keys[bad])} became {new[bad]}", history)
+            params.write(new)
+            total += batch_loss
+            history.steps += 1
+            history.batch_loss = batch_loss / len(rows) if mean else batch_loss
+            if self.hooks["on_batch_end"]:
+                if self._call("on_batch_end", history):
+                    stopped = "callback"
+                    break
+                plan = self._current_plan()     # a batch hook may have edited the structure
+
+        seen = len(outputs)
+        A, T = np.array(outputs, dtype=float), T_all[order[:seen]]
+        history.loss.append(total / seen if mean else total)
+        for name, fn in self.metrics.items():
+            history.metrics[name].append(float(fn(T, A)))
+        history.lr.append(lr)
+        history.epochs = epoch
+        monitored = history.loss[-1]
+        if self.validation is not None:
+            X_val, Y_val, T_val = self.validation
+            val_total, val_out = self._evaluate(X_val, Y_val, epoch, history)
+            history.val_loss.append(val_total / len(val_out) if mean else val_total)
+            for name, fn in self.metrics.items():
+                history.val_metrics[name].append(float(fn(T_val, np.array(val_out))))
+            monitored = history.val_loss[-1]
+        early = next((r for r in self.rules if isinstance(r, EarlyStopping)), None)
+        if early is not None:
+            monitored = history.val_loss[-1] if early.monitor == "val_loss" else history.loss[-1]
+            if monitored < self.best[0] - early.min_delta:
+                self.best = (monitored, epoch, _snapshot(self.net))
+        elif monitored < self.best[0]:
+            self.best = (monitored, epoch, None)
+        history.best_epoch = self.best[1]
+        if bar is not None:
+            bar.set_postfix(_postfix(history), refresh=False)
+            bar.update(1)
+
+        if self._call("on_epoch_end", history) or stopped:
+            return "callback"
+        return self._rule_fired(epoch, history, A, T)
+
+    def _rule_fired(self, epoch, history, A, T):
+        clean = None        # (loss, max |y − d|) of the epoch's final weights, computed once
+        for rule in self.rules:
+            if isinstance(rule, EarlyStopping):
+                if epoch - self.best[1] >= rule.patience:
+                    return rule.reason
+                continue
+            if isinstance(rule, TargetLoss):
+                measure, limit = 0, rule.value
+                hit = history.loss[-1] <= limit
+            else:
+                measure, limit = 1, rule.tolerance
+                hit = len(A) > 0 and float(np.max(np.abs(A - T))) <= limit
+            if hit:     # seen during the passes: confirm on the weights the epoch ends with
+                if clean is None:
+                    X, Y, T_all = self.data
+                    total, out = self._evaluate(X, Y, epoch, history)
+                    clean = (total / len(out) if self.reduction == "mean" else total,
+                             float(np.max(np.abs(np.array(out) - T_all))))
+                if clean[measure] <= limit:
+                    return rule.reason
+        return None
+
+    def _evaluate(self, xs, ts, epoch, history):
+        plan = self._current_plan()
+        try:
+            total, out = _evaluate(self.net, plan, xs, ts, self.loss, self.fused)
+        except OverflowError:
+            total = math.inf
+        if not math.isfinite(total):
+            raise _diverged(epoch, _loss_culprit(plan, total), history)
+        return total, out
+
+    def _call(self, hook, history):
+        """Call every callback's ``hook``; True when one of them asks to stop."""
+        stop = False
+        for fn in self.hooks[hook]:
+            if fn(self.net, history) is True:
+                stop = True
+        return stop
+
+
+# --- checks at the door --------------------------------------------------------------------
+
+def _count(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TrainingError(f"{name} must be an integer >= 1, got {value!r}")
+    if value < 1:
+        raise TrainingError(f"{name} must be an integer >= 1, got {value}")
+    return int(value)
+
+
+def _checked_data(X, Y, plan, loss, x_name, y_name):
+    """``(X rows, Y rows, Y array)``: rows as lists of floats, checked against the network."""
+    X = _matrix(X, x_name, len(plan.inputs), "input")
+    Y = _matrix(Y, y_name, len(plan.outputs), "output")
+    if len(X) != len(Y):
+        raise ShapeError(f"{x_name} has {len(X)} rows but {y_name} has {len(Y)}")
+    if loss.target_range is not None:
+        low, high = loss.target_range
+        outside = np.argwhere((Y < low) | (Y > high))
+        if len(outside):
+            r, c = map(int, outside[0])
+            raise ValueRangeError(f"{y_name}[{r}, {c}] = {Y[r, c]} is outside [{low}, {high}] "
+                                  f"required by loss {loss.name!r}")
+    return X.tolist(), Y.tolist(), Y
+
+
+def _matrix(values, name, width, side):
+    try:
+        raw = np.asarray(values)
+    except ValueError:
+        raise ShapeError(f"{name} must be a rectangular table of numbers; its rows differ in length") from None
+    if raw.dtype.kind not in "biuf":
+        raise NeuronsimTypeError(f"{name} must hold numbers, got {raw.dtype} values")
+    if raw.size == 0:
+        raise ShapeError(f"{name} is empty; training needs at least one case")
+    arr = raw.astype(float)
+    if arr.ndim == 1 and width == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ShapeError(f"{name} must be 2-D (cases, {width}), got shape {arr.shape}")
+    if arr.shape[1] != width:
+        neurons = "neuron" if width == 1 else "neurons"
+        raise ShapeError(f"{name} has {arr.shape[1]} columns but the network has {width} {side} {neurons}")
+    if not np.isfinite(arr).all():
+        r, c = map(int, np.argwhere(~np.isfinite(arr))[0])
+        raise ValueRangeError(f"{name}[{r}, {c}] is {arr[r, c]}; values must be finite")
+    return arr
+
+
+def _checked_rules(stop, has_validation):
+    if stop is None:
+        return ()
+    rules = (stop,) if isinstance(stop, (TargetLoss, Tolerance, EarlyStopping)) else stop
+    try:
+        rules = tuple(rules)
+    except TypeError:
+        raise TrainingError(f"stop must be a rule or a sequence of rules, got {stop!r}") from None
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, (TargetLoss, Tolerance, EarlyStopping)):
+            raise TrainingError(f"stop[{i}] must be TargetLoss, Tolerance or EarlyStopping, got {rule!r}")
+        if isinstance(rule, EarlyStopping) and rule.monitor == "val_loss" and not has_validation:
+            raise TrainingError("EarlyStopping monitors the validation loss: pass "
+                                "validation=(X_val, Y_val), or use EarlyStopping(monitor='loss')")
+    return rules
+
+
+def _checked_callbacks(callbacks):
+    if callbacks is None:
+        callbacks = ()
+    elif callable(callbacks) or any(hasattr(callbacks, hook) for hook in _HOOKS):
+        callbacks = (callbacks,)
+    hooks = {hook: [] for hook in _HOOKS}
+    for i, callback in enumerate(callbacks):
+        if isinstance(callback, type):
+            raise NeuronsimTypeError(f"callbacks[{i}] is the class {callback.__name__}; pass an instance")
+        methods = [hook for hook in _HOOKS if callable(getattr(callback, hook, None))]
+        for hook in methods:
+            hooks[hook].append(getattr(callback, hook))
+        if not methods:
+            if not callable(callback):
+                raise NeuronsimTypeError(f"callbacks[{i}] must be callable or have one of "
+                                         f"{', '.join(_HOOKS)}; got {callback!r}")
+            hooks["on_epoch_end"].append(callback)
+    return hooks
+
+
+def _checked_freeze(freeze, net):
+    if isinstance(freeze, str):
+        freeze = (freeze,)
+    keys = set(net.parameter_keys())
+    frozen = set()
+    for item in freeze:
+        key = tuple(item) if isinstance(item, list) else item
+        try:
+            known = key in keys
+        except TypeError:
+            raise NeuronsimTypeError(f"freeze: {item!r} is not a parameter key") from None
+        if not known:
+            if isinstance(key, tuple) and len(key) == 2:
+                raise TrainingError(f"freeze: no edge {key[0]} -> {key[1]} in the network")
+            if isinstance(key, str) and key in net:
+                raise TrainingError(f"freeze: {key!r} is an input neuron; it has no bias")
+            raise TrainingError(f"freeze: no neuron {key!r} (give a neuron name or an edge (src, dst))")
+        frozen.add(key)
+    return frozen
+
+
+# --- divergence, snapshots, progress ---------------------------------------------------------
+
+def _describe(key):
+    return f"the weight of edge {key[0]} -> {key[1]}" if isinstance(key, tuple) else f"the bias of neuron {key!r}"
+
+
+def _loss_culprit(plan, value):
+    for neuron in plan.order:
+        for name in ("z", "a"):
+            v = getattr(neuron, name)
+            if v is not None and not math.isfinite(v):
+                return f"the loss is {value} (neuron {neuron.name!r} has {name} = {v})"
+    worst = max((n for n in plan.order if n.z is not None), key=lambda n: abs(n.z), default=None)
+    where = f" (largest |z|: {worst.z:.3g} at neuron {worst.name!r})" if worst else ""
+    return f"the loss overflowed{where}"
+
+
+def _diverged(epoch, what, history):
+    err = DivergenceError(f"training diverged at epoch {epoch}: {what}; the network keeps its "
+                          "last finite weights (try a smaller learning rate)")
+    history.stop_reason = "diverged"
+    err.history = history
+    return err
+
+
+def _snapshot(net):
+    return dict(zip(net.parameter_keys(), net.parameters()))
+
+
+def _restore(net, snapshot):
+    if snapshot:
+        net.set_parameters([snapshot.get(k, v) for k, v in zip(net.parameter_keys(), net.parameters())])
+
+
+def _postfix(history):
+    fields = {"loss": f"{history.loss[-1]:.4g}"}
+    fields.update((name, f"{values[-1]:.4g}") for name, values in history.metrics.items())
+    if history.val_loss:
+        fields["val_loss"] = f"{history.val_loss[-1]:.4g}"
+    return fields
+
+
+def _progress_bar(enabled, total):
+    isatty = getattr(sys.stderr, "isatty", None)
+    if not enabled or isatty is None or not isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:     # tqdm is optional at run time: no bar
+        return None
+    return tqdm(total=total, unit="epoch", desc="training", file=sys.stderr, dynamic_ncols=True)

@@ -1,0 +1,592 @@
+"""Specification of neuronsim.Network: building, the graph as the only store, views, the plan
+cache, parameter order, and the errors raised at the door."""
+
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from neuronsim import Network, Neuron, NeuronsimError
+from neuronsim.errors import (ActivationError, CycleError, LossError, NeuronsimTypeError, ShapeError,
+                              TopologyError, ValueRangeError)
+
+
+def chain():
+    """x -> h -> o, with a skip link x -> o."""
+    net = Network()
+    net.add_neuron("x", "identity")
+    net.add_neuron("h", "tanh", bias=0.1)
+    net.add_neuron("o", "sigmoid", bias=-0.2)
+    net.connect("x", "h", 0.5)
+    net.connect("h", "o", 1.5)
+    net.connect("x", "o", -0.25)
+    return net
+
+
+@pytest.fixture
+def net():
+    return chain()
+
+
+@pytest.fixture
+def layered():
+    return Network.from_spec([("identity", 2), ("sigmoid", 2), ("sigmoid", 1)], seed=0)
+
+
+# --- the error types ----------------------------------------------------------------------------
+
+
+def test_every_error_is_a_neuronsim_error_and_a_value_error():
+    for cls in (ActivationError, CycleError, LossError, ShapeError, TopologyError, ValueRangeError):
+        assert issubclass(cls, NeuronsimError)
+    assert issubclass(NeuronsimError, ValueError)
+
+
+def test_wrong_type_error_is_also_a_type_error():
+    assert issubclass(NeuronsimTypeError, TypeError)
+    assert issubclass(NeuronsimTypeError, NeuronsimError)
+
+
+def test_cycle_error_is_a_topology_error():
+    assert issubclass(CycleError, TopologyError)
+
+
+# --- building and the graph ---------------------------------------------------------------------
+
+
+def test_add_neuron_returns_the_neuron_stored_on_the_graph_node():
+    net = Network()
+    neuron = net.add_neuron("h", "tanh", bias=0.3)
+    assert isinstance(neuron, Neuron)
+    assert net.graph.nodes["h"]["neuron"] is neuron
+    assert net["h"] is neuron
+    assert (neuron.name, neuron.activation.name, neuron.bias) == ("h", "tanh", 0.3)
+
+
+def test_connect_stores_the_weight_and_a_zero_gradient_on_the_graph_edge(net):
+    assert net.graph.edges["x", "h"] == {"weight": 0.5, "grad": 0.0}
+    assert net.weight("x", "h") == 0.5
+
+
+def test_graph_is_a_networkx_digraph(net):
+    assert isinstance(net.graph, nx.DiGraph)
+
+
+def test_membership_and_length_count_neurons(net):
+    assert "h" in net and "nope" not in net and ["unhashable"] not in net
+    assert len(net) == 3
+
+
+def test_neurons_come_in_topological_order_with_ties_in_order_of_addition():
+    net = Network()
+    for name in ("o", "b", "a", "h"):
+        net.add_neuron(name, "identity")
+    net.connect("h", "o", 1.0)
+    net.connect("b", "h", 1.0)
+    net.connect("a", "h", 1.0)
+    assert [n.name for n in net.neurons] == ["b", "a", "h", "o"]
+    assert [n.name for n in net] == ["b", "a", "h", "o"]
+
+
+def test_inputs_and_outputs_are_inferred_in_order_of_addition():
+    net = Network()
+    for name in ("x2", "o2", "x1", "o1"):
+        net.add_neuron(name, "identity")
+    for src in ("x1", "x2"):
+        for dst in ("o1", "o2"):
+            net.connect(src, dst, 1.0)
+    assert [n.name for n in net.inputs] == ["x2", "x1"]
+    assert [n.name for n in net.outputs] == ["o2", "o1"]
+
+
+def test_explicit_inputs_and_outputs_set_the_order(layered):
+    layered.set_inputs(["x2", "x1"])
+    layered.set_outputs(["o1", "h2"])
+    assert [n.name for n in layered.inputs] == ["x2", "x1"]
+    assert [n.name for n in layered.outputs] == ["o1", "h2"]
+    assert layered.explicit_inputs == ["x2", "x1"]
+
+
+def test_none_restores_inferred_inputs_and_outputs(layered):
+    layered.set_outputs(["h1"])
+    layered.set_outputs(None)
+    assert [n.name for n in layered.outputs] == ["o1"]
+    assert layered.explicit_outputs is None
+
+
+def test_edges_lists_links_in_parameter_order(net):
+    assert net.edges() == [("x", "h", 0.5), ("h", "o", 1.5), ("x", "o", -0.25)]
+
+
+# --- the forward pass ---------------------------------------------------------------------------
+
+
+def test_forward_writes_z_and_a_on_every_neuron(net):
+    out = net.forward([2.0])
+    z_h = 0.5 * 2.0 + 0.1
+    z_o = 1.5 * math.tanh(z_h) - 0.25 * 2.0 - 0.2
+    assert net["h"].z == pytest.approx(z_h) and net["h"].a == pytest.approx(math.tanh(z_h))
+    assert net["o"].z == pytest.approx(z_o)
+    assert out == [net["o"].a] == [pytest.approx(1 / (1 + math.exp(-z_o)))]
+
+
+def test_input_neurons_are_clamped_whatever_their_activation_and_bias():
+    net = Network()
+    net.add_neuron("x", "sigmoid", bias=5.0)
+    net.add_neuron("o", "identity")
+    net.connect("x", "o", 1.0)
+    assert net.forward([3.0]) == [3.0]
+    assert net["x"].z == net["x"].a == 3.0
+
+
+def test_forward_accepts_a_numpy_vector(layered):
+    assert layered.forward(np.array([0.5, -0.5])) == layered.forward([0.5, -0.5])
+
+
+def test_predict_returns_one_row_of_outputs_per_input_row(layered):
+    X = [[0.5, -0.5], [1.0, 2.0], [0.0, 0.0]]
+    assert layered.predict(X).tolist() == [layered.forward(row) for row in X]
+    assert layered.predict(X).shape == (3, 1)
+
+
+def test_loss_forwards_and_leaves_gradients_untouched(layered):
+    value = layered.loss([0.5, -0.5], [1.0])
+    assert value == pytest.approx(0.5 * (layered.outputs[0].a - 1.0) ** 2)
+    assert all(g == 0.0 for g in layered.gradients())
+
+
+# --- parameters ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def out_of_order():
+    """Links made in a non-layer order: each neuron's incoming links in a shuffled order."""
+    net = Network()
+    for name, act in (("x1", "identity"), ("x2", "identity"), ("h", "tanh"), ("o", "sigmoid")):
+        net.add_neuron(name, act, bias=0.5 if name in ("h", "o") else 0.0)
+    net.connect("h", "o", 1.0)
+    net.connect("x2", "h", 2.0)
+    net.connect("x1", "o", 3.0)
+    net.connect("x1", "h", 4.0)
+    return net
+
+
+def test_parameter_keys_list_each_neurons_incoming_links_in_order_made_then_its_bias(out_of_order):
+    assert out_of_order.parameter_keys() == [("x2", "h"), ("x1", "h"), "h", ("h", "o"), ("x1", "o"), "o"]
+
+
+def test_parameters_and_gradients_follow_parameter_key_order(out_of_order):
+    assert out_of_order.parameters() == [2.0, 4.0, 0.5, 1.0, 3.0, 0.5]
+    out_of_order.forward([1.0, -1.0])
+    out_of_order.backward([0.0])
+    graph = out_of_order.graph
+    expected = [graph.edges[key]["grad"] if isinstance(key, tuple) else out_of_order[key].bias_grad
+                for key in out_of_order.parameter_keys()]
+    assert out_of_order.gradients() == expected
+
+
+def test_relinking_moves_a_weight_to_the_end_of_its_neurons_links(out_of_order):
+    out_of_order.disconnect("x2", "h")
+    out_of_order.connect("x2", "h", 2.0)
+    assert out_of_order.parameter_keys()[:3] == [("x1", "h"), ("x2", "h"), "h"]
+
+
+def test_set_parameters_writes_weights_and_biases_into_the_graph(out_of_order):
+    out_of_order.set_parameters([10.0, 20.0, 30.0, 40.0, 50.0, 60.0])
+    assert out_of_order.graph.edges["x2", "h"]["weight"] == 10.0
+    assert out_of_order.graph.edges["x1", "o"]["weight"] == 50.0
+    assert out_of_order["h"].bias == 30.0 and out_of_order["o"].bias == 60.0
+    assert out_of_order.parameters() == [10.0, 20.0, 30.0, 40.0, 50.0, 60.0]
+
+
+def test_zero_grad_resets_edge_and_bias_gradients(layered):
+    layered.forward([1.0, 2.0])
+    layered.backward([0.0])
+    assert any(g != 0.0 for g in layered.gradients())
+    layered.zero_grad()
+    assert all(g == 0.0 for g in layered.gradients())
+
+
+# --- neurons' views of the graph ----------------------------------------------------------------
+
+
+def test_upstream_and_downstream_list_linked_neurons_with_weights(net):
+    assert [(n.name, w) for n, w in net["o"].upstream] == [("h", 1.5), ("x", -0.25)]
+    assert [(n.name, w) for n, w in net["x"].downstream] == [("h", 0.5), ("o", -0.25)]
+
+
+def test_view_shows_a_weight_changed_through_the_graph(net):
+    neuron = net["h"]
+    net.graph.edges["x", "h"]["weight"] = 9.0
+    assert [(n.name, w) for n, w in neuron.upstream] == [("x", 9.0)]
+
+
+def test_view_shows_a_weight_changed_with_set_weight(net):
+    downstream = net["h"]
+    net.set_weight("h", "o", -3.0)
+    assert [(n.name, w) for n, w in downstream.downstream] == [("o", -3.0)]
+
+
+def test_view_shows_links_made_and_removed_after_it_was_taken(net):
+    o = net["o"]
+    net.disconnect("x", "o")
+    net.add_neuron("y", "identity")
+    net.connect("y", "o", 0.75)
+    assert [(n.name, w) for n, w in o.upstream] == [("h", 1.5), ("y", 0.75)]
+
+
+def test_removed_neuron_has_no_links(net):
+    h = net["h"]
+    net.remove_neuron("h")
+    assert h.upstream == () and h.downstream == ()
+    assert [n.name for n, _ in net["o"].upstream] == ["x"]
+
+
+def test_weight_set_on_the_graph_is_used_by_the_next_forward_pass(net):
+    before = net.forward([1.0])
+    net.graph.edges["h", "o"]["weight"] = 0.0
+    after = net.forward([1.0])
+    assert after != before
+    assert after == [pytest.approx(1 / (1 + math.exp(0.25 + 0.2)))]
+
+
+# --- the plan cache -----------------------------------------------------------------------------
+
+
+def test_plan_notices_a_link_added_directly_on_the_graph(layered):
+    layered.graph.add_edge("x1", "o1", weight=1.0, grad=0.0)
+    assert ("x1", "o1") in layered.parameter_keys()
+    without = layered.forward([1.0, 0.0])[0]
+    layered.set_weight("x1", "o1", 0.0)
+    assert layered.forward([1.0, 0.0])[0] != without
+
+
+def test_plan_notices_a_link_removed_directly_on_the_graph(layered):
+    layered.graph.remove_edge("h1", "o1")
+    assert ("h1", "o1") not in layered.parameter_keys()
+    layered.forward([1.0, 0.0])
+    assert layered["o1"].z == pytest.approx(layered["o1"].bias + layered.weight("h2", "o1") * layered["h2"].a)
+
+
+def test_plan_notices_a_neuron_removed_directly_on_the_graph(layered):
+    layered.graph.remove_node("h2")
+    assert [n.name for n in layered.neurons] == ["x1", "x2", "h1", "o1"]
+
+
+def test_plan_notices_a_neuron_added_directly_on_the_graph(layered):
+    layered.graph.add_node("h3", neuron=Neuron("h3", "tanh", graph=layered.graph))
+    layered.graph.add_edge("x1", "h3", weight=1.0)
+    layered.graph.add_edge("h3", "o1", weight=1.0)
+    assert "h3" in [n.name for n in layered.neurons]
+    assert ("h3", "o1") in layered.parameter_keys()
+
+
+def test_plan_notices_explicit_inputs_and_outputs_changes(layered):
+    layered.set_outputs(["h1", "h2"])
+    assert len(layered.forward([0.1, 0.2])) == 2
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: Network._build_plan: an explicit input or output neuron removed "
+                   "directly through net.graph.remove_node stays in _explicit_inputs/_explicit_outputs, "
+                   "and the next plan build raises a bare KeyError instead of a TopologyError")
+def test_removing_an_explicit_input_directly_on_the_graph_raises_a_topology_error(layered):
+    layered.set_inputs(["x1", "x2"])
+    layered.graph.remove_node("x2")
+    with pytest.raises(TopologyError, match="x2"):
+        layered.forward([1.0])
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: Network._build_plan: removing an explicit output through "
+                   "net.graph.remove_node gives a bare KeyError on the next pass")
+def test_removing_an_explicit_output_directly_on_the_graph_raises_a_topology_error(layered):
+    layered.set_outputs(["o1", "h1"])
+    layered.graph.remove_node("h1")
+    with pytest.raises(TopologyError, match="h1"):
+        layered.outputs
+
+
+# --- structural edits -------------------------------------------------------------------------
+
+
+def test_remove_neuron_drops_its_links_and_its_explicit_output_role(layered):
+    layered.set_outputs(["o1", "h2"])
+    layered.remove_neuron("h2")
+    assert [n.name for n in layered.outputs] == ["o1"]
+    assert not any("h2" in key for key in layered.parameter_keys() if isinstance(key, tuple))
+
+
+def test_disconnect_removes_the_link(net):
+    net.disconnect("x", "o")
+    assert not net.graph.has_edge("x", "o")
+
+
+def test_copy_is_independent_of_the_original(layered):
+    twin = layered.copy()
+    twin.set_weight("x1", "h1", 42.0)
+    twin.remove_neuron("h2")
+    assert layered.weight("x1", "h1") != 42.0
+    assert "h2" in layered
+
+
+def test_copy_gives_the_same_outputs(layered):
+    assert layered.copy().forward([0.3, 0.7]) == layered.forward([0.3, 0.7])
+
+
+def test_copy_keeps_the_parameter_order_of_links_made_out_of_order(out_of_order):
+    twin = out_of_order.copy()
+    assert twin.parameter_keys() == out_of_order.parameter_keys()
+    assert twin.parameters() == out_of_order.parameters()
+
+
+# --- errors at the door ------------------------------------------------------------------------
+
+
+def test_unknown_activation_lists_the_known_ones():
+    with pytest.raises(ActivationError, match=r"unknown activation 'sigmod'; known: .*sigmoid.*tanh"):
+        Network().add_neuron("h", "sigmod")
+
+
+def test_duplicate_neuron_name_is_named(net):
+    with pytest.raises(TopologyError, match="duplicate neuron name 'h'"):
+        net.add_neuron("h", "sigmoid")
+
+
+def test_neuron_name_must_be_a_non_empty_string():
+    with pytest.raises(NeuronsimTypeError, match="neuron name"):
+        Network().add_neuron(7)
+    with pytest.raises(NeuronsimTypeError, match="neuron name"):
+        Network().add_neuron("")
+
+
+def test_edge_from_an_unknown_neuron_names_it(net):
+    with pytest.raises(TopologyError, match=r"edge ghost -> o: unknown neuron 'ghost'"):
+        net.connect("ghost", "o", 1.0)
+
+
+def test_edge_to_an_unknown_neuron_names_it(net):
+    with pytest.raises(TopologyError, match=r"edge x -> ghost: unknown neuron 'ghost'"):
+        net.connect("x", "ghost", 1.0)
+
+
+def test_edge_that_would_close_a_cycle_names_the_cycle(net):
+    with pytest.raises(CycleError, match=r"edge o -> x would close the cycle x -> o -> x"):
+        net.connect("o", "x", 1.0)
+
+
+def test_cycle_named_is_a_path_back_through_the_graph(net):
+    net.disconnect("x", "o")
+    with pytest.raises(CycleError, match=r"edge o -> x would close the cycle x -> h -> o -> x"):
+        net.connect("o", "x", 1.0)
+
+
+def test_self_link_is_a_cycle(net):
+    with pytest.raises(CycleError, match="'h' to itself"):
+        net.connect("h", "h", 1.0)
+
+
+def test_duplicate_link_is_refused(net):
+    with pytest.raises(TopologyError, match=r"edge x -> h already exists"):
+        net.connect("x", "h", 2.0)
+
+
+def test_edge_into_an_input_neuron_is_refused(layered):
+    layered.set_inputs(["x1", "x2"])
+    with pytest.raises(TopologyError, match="'x1' is an input neuron"):
+        layered.connect("x2", "x1", 1.0)
+
+
+def test_naming_a_neuron_with_upstream_links_as_input_is_refused(layered):
+    with pytest.raises(TopologyError, match=r"inputs: neuron 'h1' has upstream links \(x1, x2\)"):
+        layered.set_inputs(["x1", "h1"])
+
+
+def test_unknown_or_repeated_io_names_are_refused(layered):
+    with pytest.raises(TopologyError, match="outputs: unknown neuron 'o9'"):
+        layered.set_outputs(["o9"])
+    with pytest.raises(TopologyError, match="inputs: repeated"):
+        layered.set_inputs(["x1", "x1"])
+
+
+def test_io_names_must_be_a_list_not_a_string(layered):
+    with pytest.raises(NeuronsimTypeError, match="inputs must be a list"):
+        layered.set_inputs("x1")
+
+
+def test_input_of_the_wrong_length_says_expected_and_got(layered):
+    with pytest.raises(ShapeError, match="input x: expected 2 values, got 3"):
+        layered.forward([1.0, 2.0, 3.0])
+
+
+def test_input_that_is_not_a_vector_is_a_shape_error(layered):
+    with pytest.raises(ShapeError, match=r"shape \(1, 2\)"):
+        layered.forward(np.ones((1, 2)))
+
+
+def test_target_of_the_wrong_length_says_expected_and_got(layered):
+    layered.forward([1.0, 2.0])
+    with pytest.raises(ShapeError, match="target: expected 1 values, got 2"):
+        layered.backward([1.0, 0.0])
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_input_names_its_position(layered, bad):
+    with pytest.raises(ValueRangeError, match=r"input x\[1\] must be finite"):
+        layered.forward([0.0, bad])
+
+
+@pytest.mark.parametrize("bad", ["1.0", None, True, 1j])
+def test_non_numeric_input_is_a_type_error_naming_its_position(layered, bad):
+    with pytest.raises(NeuronsimTypeError, match=r"input x\[0\] must be a real number"):
+        layered.forward([bad, 0.0])
+
+
+def test_input_that_is_not_a_sequence_is_a_type_error(layered):
+    with pytest.raises(NeuronsimTypeError, match="input x must be a sequence of 2 numbers"):
+        layered.forward("12")
+
+
+def test_non_finite_target_is_refused(layered):
+    layered.forward([1.0, 2.0])
+    with pytest.raises(ValueRangeError, match=r"target\[0\] must be finite"):
+        layered.backward([math.nan])
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_non_finite_weight_is_refused_naming_the_edge(net, bad):
+    with pytest.raises(ValueRangeError, match="weight of edge x -> h must be finite"):
+        net.set_weight("x", "h", bad)
+    net.add_neuron("y", "identity")
+    with pytest.raises(ValueRangeError, match="weight of edge y -> o must be finite"):
+        net.connect("y", "o", bad)
+
+
+def test_non_numeric_weight_is_a_type_error(net):
+    with pytest.raises(NeuronsimTypeError, match="weight of edge x -> h must be a real number"):
+        net.set_weight("x", "h", "0.5")
+
+
+def test_non_finite_bias_is_refused_naming_the_neuron(net):
+    with pytest.raises(ValueRangeError, match="bias of neuron 'h' must be finite"):
+        net["h"].bias = math.nan
+    with pytest.raises(ValueRangeError, match="bias of neuron 'g' must be finite"):
+        net.add_neuron("g", "tanh", bias=math.inf)
+
+
+def test_non_numeric_bias_is_a_type_error(net):
+    with pytest.raises(NeuronsimTypeError, match="bias of neuron 'h' must be a real number"):
+        net["h"].bias = "0.1"
+
+
+def test_set_parameters_refuses_the_wrong_count_and_non_finite_values(net):
+    with pytest.raises(ShapeError, match="parameters: expected 5 values, got 2"):
+        net.set_parameters([1.0, 2.0])
+    with pytest.raises(ValueRangeError, match=r"parameters\[4\] must be finite"):
+        net.set_parameters([1.0, 1.0, 1.0, 1.0, math.nan])
+
+
+def test_weight_of_a_missing_link_names_it(net):
+    with pytest.raises(TopologyError, match="no edge o -> x"):
+        net.weight("o", "x")
+    with pytest.raises(TopologyError, match="no edge h -> x"):
+        net.disconnect("h", "x")
+
+
+def test_unknown_neuron_lookup_names_it(net):
+    with pytest.raises(TopologyError, match="unknown neuron 'ghost'"):
+        net["ghost"]
+    with pytest.raises(TopologyError, match="unknown neuron 'ghost'"):
+        net.remove_neuron("ghost")
+
+
+def test_empty_network_has_no_inputs():
+    with pytest.raises(TopologyError, match="no input neurons"):
+        Network().forward([])
+
+
+def test_network_with_no_inputs_named_is_refused(layered):
+    layered.set_inputs([])
+    with pytest.raises(TopologyError, match="no input neurons"):
+        layered.forward([])
+
+
+def test_network_with_no_outputs_named_is_refused(layered):
+    layered.set_outputs([])
+    with pytest.raises(TopologyError, match="no output neurons"):
+        layered.forward([1.0, 2.0])
+
+
+def test_unconnected_neuron_is_named_as_both_input_and_output(net):
+    net.add_neuron("lonely", "sigmoid")
+    with pytest.raises(TopologyError, match=r"\['lonely'\] are both input and output"):
+        net.forward([1.0])
+
+
+def test_cycle_made_directly_on_the_graph_is_named(net):
+    net.graph.add_edge("o", "x", weight=1.0)
+    with pytest.raises(CycleError, match="cycle: x -> h -> o -> x"):
+        net.forward([1.0])
+
+
+def test_graph_node_without_a_neuron_is_named(net):
+    net.graph.add_node("raw")
+    with pytest.raises(TopologyError, match="graph node 'raw' has no Neuron"):
+        net.forward([1.0])
+
+
+def test_graph_edge_without_a_weight_is_named(net):
+    net.graph.remove_edge("h", "o")
+    net.graph.add_edge("h", "o")
+    with pytest.raises(TopologyError, match="edge h -> o has no 'weight'"):
+        net.forward([1.0])
+
+
+def test_graph_edge_with_a_non_finite_weight_is_named(net):
+    net.graph.add_edge("h", "o", weight=math.nan)
+    with pytest.raises(ValueRangeError, match="weight of edge h -> o must be finite"):
+        net.forward([1.0])
+
+
+def test_link_into_an_explicit_input_made_on_the_graph_is_refused(layered):
+    layered.set_inputs(["x1", "x2"])
+    layered.graph.add_edge("x1", "x2", weight=1.0)
+    with pytest.raises(TopologyError, match="input neuron 'x2' has upstream links"):
+        layered.forward([1.0, 2.0])
+
+
+def test_backward_before_forward_is_refused(layered):
+    with pytest.raises(NeuronsimError, match=r"needs a forward\(\) pass"):
+        layered.backward([1.0])
+
+
+def test_unknown_loss_lists_the_known_ones(layered):
+    layered.forward([1.0, 2.0])
+    with pytest.raises(LossError, match=r"unknown loss 'hinge'; known: .*squared_error"):
+        layered.backward([1.0], "hinge")
+
+
+def test_softmax_cross_entropy_on_non_identity_outputs_names_them(layered):
+    layered.forward([1.0, 2.0])
+    with pytest.raises(LossError, match="needs 'identity' output neurons; 'o1' is not"):
+        layered.backward([1.0], "softmax_cross_entropy")
+
+
+def test_target_outside_the_range_of_the_loss_names_its_position(layered):
+    layered.forward([1.0, 2.0])
+    with pytest.raises(ValueRangeError, match=r"target\[0\] = 2.0 is outside \[0.0, 1.0\]"):
+        layered.backward([2.0], "binary_cross_entropy")
+
+
+def test_predict_refuses_rows_of_the_wrong_width(layered):
+    with pytest.raises(ShapeError, match=r"X: expected shape \(n, 2\), got \(1, 3\)"):
+        layered.predict([[1.0, 2.0, 3.0]])
+
+
+def test_predict_refuses_non_finite_values_naming_the_cell(layered):
+    with pytest.raises(ValueRangeError, match=r"X\[1, 0\] is nan"):
+        layered.predict([[1.0, 2.0], [math.nan, 0.0]])
+
+
+def test_predict_refuses_non_numeric_rows(layered):
+    with pytest.raises(NeuronsimTypeError, match="X must be numeric"):
+        layered.predict([["a", "b"]])

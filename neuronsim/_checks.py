@@ -28,4 +28,17 @@ def finite_vector(values, length, what):
         raise ShapeError(f"{what} must be 1-D with {length} values, got an array of shape {values.shape}")
     if len(values) != length:
         raise ShapeError(f"{what}: expected {length} values, got {len(values)}")
+    if length > 64:  # long vectors: check in numpy, and name the culprit only on failure
+        try:
+            arr = np.asarray(values, dtype=float)
+            if arr.shape == (length,) and np.isfinite(arr).all() and not _has_bool(values):
+                return arr.tolist()
+        except (TypeError, ValueError):
+            pass
     return [finite_float(v, f"{what}[{i}]") for i, v in enumerate(values)]
+
+
+def _has_bool(values):
+    if isinstance(values, np.ndarray):
+        return values.dtype == bool
+    return any(isinstance(v, bool) for v in values)

@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import ActivationError, NeuronsimTypeError
 
-__all__ = ["Activation", "get", "register", "available", "check", "CheckReport"]
+__all__ = ["Activation", "get", "register", "unregister", "available", "check", "CheckReport"]
 
 
 class Activation:
@@ -378,6 +378,7 @@ def register(activation, *, overwrite=False):
     >>> sq = register(Activation("square_demo", lambda z: z * z, lambda z, a: 2 * z))
     >>> get("square_demo") is sq
     True
+    >>> unregister("square_demo")
     """
     if not isinstance(activation, Activation):
         raise NeuronsimTypeError(
@@ -390,6 +391,21 @@ def register(activation, *, overwrite=False):
         )
     _REGISTRY[activation.name] = activation
     return activation
+
+
+def unregister(name):
+    """Remove a user-registered activation (built-ins stay).
+
+    Raises
+    ------
+    ActivationError
+        The name is a built-in or not registered.
+    """
+    if any(item.name == name for item in _BUILTINS):
+        raise ActivationError(f"activation {name!r} is a built-in and cannot be unregistered")
+    if name not in _REGISTRY:
+        raise ActivationError(f"activation {name!r} is not registered")
+    del _REGISTRY[name]
 
 
 class CheckReport:

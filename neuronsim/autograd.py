@@ -471,8 +471,8 @@ def zero_grad(values):
 
 
 # ======================= end of the scalar engine =============================================
-# The bridge: a network's loss on one case, written as a Value expression (an oracle for
-# backprop that shares no code with the object engine but the activations' names).
+# The bridge: a network's loss on one case, written as a Value expression: a second oracle
+# for backprop, sharing no derivative code with the object engine.
 
 # The slope of neuronsim.activations' leaky_relu (not imported: activations imports autograd).
 _LEAKY_SLOPE = 0.01
@@ -506,14 +506,14 @@ _ACTIVATION_FORMS = {
 }
 
 
-def _activation_form(activation, neuron):
+def _activation_form(activation, neuron_name):
     """The Value function of `activation`: its own expression, else the built-in form."""
     form = getattr(activation, "expression", None)
     if form is None:
         form = _ACTIVATION_FORMS.get(activation.name)
     if form is None:
         raise ActivationError(
-            f"activation {activation.name!r} of neuron {neuron!r} has no expression form; "
+            f"activation {activation.name!r} of neuron {neuron_name!r} has no expression form; "
             "build it with Activation.from_expression")
     return form
 
@@ -531,13 +531,18 @@ def _total(terms):
     return total
 
 
+def _square(d):
+    # d * d rather than d ** 2: the power's derivative 2·(d²/d) is 0 once d² underflows
+    return d * d
+
+
 def _squared_error(a, t):
     # RHW 1986 eq. 3: E = ½ Σ_j (a_j − t_j)²
-    return 0.5 * _total((aj - tj) ** 2 for aj, tj in zip(a, t))
+    return 0.5 * _total(_square(aj - tj) for aj, tj in zip(a, t))
 
 
 def _mse(a, t):
-    return _total((aj - tj) ** 2 for aj, tj in zip(a, t)) / len(a)
+    return _total(_square(aj - tj) for aj, tj in zip(a, t)) / len(a)
 
 
 def _binary_cross_entropy(a, t):
@@ -798,8 +803,9 @@ def _activation_value(neuron, z):
     f = activation.f(z.data)
     if not math.isclose(a.data, f, rel_tol=1e-9, abs_tol=1e-12):
         raise ActivationError(
-            f"activation {activation.name!r} of neuron {neuron.name!r}: f({z.data!r}) = {f!r} "
-            f"but its expression form gives {a.data!r}; build it with Activation.from_expression")
+            f"activation {activation.name!r} of neuron {neuron.name!r}: its f disagrees with the "
+            f"built-in {activation.name!r} (f({z.data!r}) = {f!r}, the built-in gives {a.data!r}); "
+            "give it another name and build it with Activation.from_expression")
     return a
 
 

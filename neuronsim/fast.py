@@ -37,6 +37,7 @@ True
 
 import numpy as np
 
+from ._gc import paused_gc
 from .errors import NeuronsimError, ShapeError, ValueRangeError
 
 __all__ = ["FastEngine", "compile"]
@@ -71,7 +72,8 @@ class FastEngine:
 
     def __init__(self, net):
         self.net = net
-        self._compile()
+        with paused_gc():
+            self._compile()
 
     # --- compilation --------------------------------------------------------------------------
 
@@ -154,7 +156,8 @@ class FastEngine:
 
     def _ensure_compiled(self):
         if self.net._current_plan().key != self._key:
-            self._compile()
+            with paused_gc():
+                self._compile()
 
     def pull(self):
         """Read weights and biases from the graph into the engine's arrays."""

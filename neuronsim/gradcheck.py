@@ -44,8 +44,11 @@ class GradcheckReport:
     --------
     >>> import neuronsim
     >>> net = neuronsim.Network.from_spec([("identity", 1), ("sigmoid", 1)], seed=0)
-    >>> print(gradcheck(net, [1.0], [0.0], oracle="both").describe())
-    gradcheck ok: worst ...: backprop ..., finite difference ... (...); worst ...: backprop ..., autograd ... (...)
+    >>> report = gradcheck(net, [1.0], [0.0], oracle="both")
+    >>> report.ok, sorted(report.reports)
+    (True, ['autograd', 'finite_difference'])
+    >>> print(report.describe())
+    gradcheck ok: worst ...: backprop ..., finite difference ...; worst ...: backprop ..., autograd ...
     """
 
     ok: bool

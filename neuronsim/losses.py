@@ -28,7 +28,7 @@ import numpy as np
 
 from .errors import LossError, NeuronsimTypeError
 
-__all__ = ["Loss", "get", "register", "available"]
+__all__ = ["Loss", "get", "register", "unregister", "available"]
 
 
 class Loss:
@@ -256,6 +256,7 @@ def register(loss, *, overwrite=False):
     ...                      lambda a, t: [0.5 * (x - y) for x, y in zip(a, t)]))
     >>> get("half_se_demo") is half
     True
+    >>> unregister("half_se_demo")
     """
     if not isinstance(loss, Loss):
         raise NeuronsimTypeError(f"register() takes a Loss, got {type(loss).__name__}")
@@ -263,3 +264,18 @@ def register(loss, *, overwrite=False):
         raise LossError(f"loss {loss.name!r} is already registered; pass overwrite=True to replace it")
     _REGISTRY[loss.name] = loss
     return loss
+
+
+def unregister(name):
+    """Remove a user-registered loss (built-ins stay).
+
+    Raises
+    ------
+    LossError
+        The name is a built-in or not registered.
+    """
+    if any(item.name == name for item in _BUILTINS):
+        raise LossError(f"loss {name!r} is a built-in and cannot be unregistered")
+    if name not in _REGISTRY:
+        raise LossError(f"loss {name!r} is not registered")
+    del _REGISTRY[name]

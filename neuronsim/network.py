@@ -571,22 +571,32 @@ class Network:
             if not isinstance(neuron, Neuron) or neuron.name != name:
                 raise TopologyError(f"graph node {name!r} has no Neuron of that name in attribute 'neuron'; "
                                     "add neurons with Network.add_neuron()")
-        for src, dst, data in graph.edges(data=True):
-            weight = data.get("weight")
-            if weight is None:
-                raise TopologyError(f"edge {src} -> {dst} has no 'weight' attribute")
-            finite_float(weight, f"weight of edge {src} -> {dst}")
-            data.setdefault("grad", 0.0)
+        try:
+            weights = np.fromiter((data["weight"] for _, nbrs in graph._succ.items() for data in nbrs.values()),
+                                  float, graph.number_of_edges())
+            valid = bool(np.isfinite(weights).all())
+        except (KeyError, TypeError, ValueError):
+            valid = False
+        if not valid:  # find and name the culprit
+            for src, dst, data in graph.edges(data=True):
+                if data.get("weight") is None:
+                    raise TopologyError(f"edge {src} -> {dst} has no 'weight' attribute")
+                finite_float(data["weight"], f"weight of edge {src} -> {dst}")
+        for nbrs in graph._succ.values():
+            for data in nbrs.values():
+                if "grad" not in data:
+                    data["grad"] = 0.0
         order_names = _topological_names(graph)
         node = graph._node
         order = tuple(node[name]["neuron"] for name in order_names)
 
+        pred, succ = graph._pred, graph._succ
         input_names = self._explicit_inputs
         if input_names is None:
-            input_names = [n for n in graph if graph.in_degree(n) == 0]
+            input_names = [n for n in graph if not pred[n]]
         output_names = self._explicit_outputs
         if output_names is None:
-            output_names = [n for n in graph if graph.out_degree(n) == 0]
+            output_names = [n for n in graph if not succ[n]]
         if not input_names:
             raise TopologyError("the network has no input neurons")
         if not output_names:
@@ -596,12 +606,11 @@ class Network:
             raise TopologyError(f"neuron(s) {sorted(both)} are both input and output "
                                 "(an unconnected neuron?); connect them or name inputs/outputs explicitly")
         for name in input_names:
-            if graph.in_degree(name):
+            if pred[name]:
                 raise TopologyError(f"input neuron {name!r} has upstream links")
 
         inputs = set(input_names)
         out_index = {name: i for i, name in enumerate(output_names)}
-        pred, succ = graph._pred, graph._succ
         forward, backward = [], []
         for neuron in order:
             if neuron.name in inputs:

@@ -34,6 +34,7 @@ import os
 from pathlib import Path
 
 from . import init as _init
+from ._gc import paused_gc
 from .errors import NeuronsimError, SpecError
 from .network import Network, insertion_consistent_edges
 
@@ -88,6 +89,11 @@ def build(spec, *, init=None, seed=None):
     if not any(spec.get(k) for k in ("layers", "neurons")):
         raise SpecError("spec has no 'layers' and no 'neurons'")
 
+    with paused_gc():
+        return _build_graph_spec(spec, init, seed)
+
+
+def _build_graph_spec(spec, init, seed):
     net = Network()
     given = set()  # parameter keys whose values the spec fixes
     if spec.get("layers") is not None:

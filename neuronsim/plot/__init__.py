@@ -1,0 +1,1 @@
+"""Plotting (temporary package marker; the lead writes the real one)."""

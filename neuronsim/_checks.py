@@ -2,6 +2,7 @@
 
 import math
 import numbers
+from collections.abc import Mapping, Set
 
 import numpy as np
 
@@ -20,7 +21,7 @@ def finite_float(value, what):
 
 def finite_vector(values, length, what):
     """A list of ``length`` finite floats from any sequence or 1-D array."""
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+    if isinstance(values, (str, bytes, Mapping, Set)) or not hasattr(values, "__len__"):
         raise NeuronsimTypeError(
             f"{what} must be a sequence of {length} numbers, got {type(values).__name__}"
         )

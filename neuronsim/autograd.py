@@ -74,8 +74,8 @@ class Value:
         The forward value, and ∂L/∂self summed over :meth:`backward` calls (0.0 before).
     label, op : str
         The user's name; the operation that made this Value: "" for a leaf, else "+", "-",
-        "*", "/", "neg", "abs", "**p" (e.g. "**2", "**-0.5"), "exp", "expm1", "log", "tanh",
-        "sigmoid", "relu", "softplus".
+        "*", "/", "neg", "abs", "**p" (e.g. "**2", "**-0.5"), "exp", "expm1", "log", "log1p",
+        "tanh", "sigmoid", "relu", "softplus".
 
     Raises
     ------
@@ -266,6 +266,21 @@ class Value:
         if not x > 0:
             raise ValueRangeError(f"log({x!r}) is undefined: log needs a positive argument")
         return _result(math.log(x), (self,), "log", (1.0 / x,))
+
+    def log1p(self):
+        """Return log(1 + x), exact for tiny x; derivative 1/(1 + x). Needs x > -1.
+
+        Examples
+        --------
+        >>> x = Value(1e-20)
+        >>> y = x.log1p(); y.backward()
+        >>> y.data, x.grad
+        (1e-20, 1.0)
+        """
+        x = self.data
+        if not x > -1.0:
+            raise ValueRangeError(f"log1p({x!r}) is undefined: log1p needs an argument above -1")
+        return _result(math.log1p(x), (self,), "log1p", (1.0 / (1.0 + x),))
 
     def tanh(self):
         """Return the hyperbolic tangent; derivative 1 - tanh(x)².
@@ -547,13 +562,13 @@ def _mse(a, t):
 
 def _binary_cross_entropy(a, t):
     # C = −Σ [t log a + (1 − t) log(1 − a)], a clipped as losses.py does: where the clip acts,
-    # C no longer depends on a, so the clipped a is a constant
+    # C no longer depends on a, so the clipped a is a constant. log1p(−a) keeps a tiny a exact.
     def clipped(aj):
         if _BCE_CLIP <= aj.data <= 1.0 - _BCE_CLIP:
             return aj
         return Value(min(max(aj.data, _BCE_CLIP), 1.0 - _BCE_CLIP))
 
-    return -_total(tj * clipped(aj).log() + (1 - tj) * (1 - clipped(aj)).log()
+    return -_total(tj * clipped(aj).log() + (1 - tj) * (-clipped(aj)).log1p()
                    for aj, tj in zip(a, t))
 
 

@@ -101,10 +101,15 @@ class uniform(Initializer):
         self.bias = None if bias is None else finite_float(bias, "uniform(bias)")
 
     def weights(self, fan_in, fan_out, rng):
-        return rng.uniform(self.low, self.high, len(fan_in))
+        return self._draw(len(fan_in), rng)
 
     def biases(self, count, rng):
-        return rng.uniform(self.low, self.high, count) if self.bias is None else np.full(count, self.bias)
+        return self._draw(count, rng) if self.bias is None else np.full(count, self.bias)
+
+    def _draw(self, count, rng):
+        # centre ± half-width: finite even when high − low would overflow (±1e308)
+        half = self.high / 2 - self.low / 2
+        return np.clip(self.low / 2 + self.high / 2 + half * rng.uniform(-1.0, 1.0, count), self.low, self.high)
 
 
 class normal(Initializer):
@@ -237,6 +242,8 @@ def apply(net, init="xavier", seed=None, *, keep=()):
     True
     """
     init = get(init)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise NeuronsimError(f"seed must be None or a non-negative integer, got {seed!r}")
     rng = np.random.default_rng(seed)
     succ = net.graph._succ
     links = [(neuron, src, edge) for neuron, incoming in net._current_plan().forward for src, edge in incoming]

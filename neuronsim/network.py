@@ -591,6 +591,12 @@ class Network:
         order = tuple(node[name]["neuron"] for name in order_names)
 
         pred, succ = graph._pred, graph._succ
+        for side, names in (("input", self._explicit_inputs), ("output", self._explicit_outputs)):
+            missing = [n for n in names or () if n not in graph]
+            if missing:
+                raise TopologyError(
+                    f"explicit {side} neuron(s) {missing} are no longer in the graph; remove neurons with "
+                    f"Network.remove_neuron() or rename the {side}s with set_{side}s()")
         input_names = self._explicit_inputs
         if input_names is None:
             input_names = [n for n in graph if not pred[n]]

@@ -31,8 +31,12 @@ Errors are :class:`~neuronsim.errors.SpecError` naming the field, e.g. ``layers[
 
 import json
 import os
+import re
 from pathlib import Path
 
+import yaml
+
+from . import activations as _activations
 from . import init as _init
 from ._gc import paused_gc
 from .errors import NeuronsimError, SpecError
@@ -100,6 +104,12 @@ def _build_graph_spec(spec, init, seed):
         _build_layers(net, spec["layers"])
     _add_neurons(net, spec.get("neurons") or [], given)
     _add_edges(net, spec.get("edges") or [], given)
+    if spec.get("layers") is not None and not spec.get("neurons"):
+        # A layered network knows its input and output layers: name them, so a link into an
+        # input neuron is refused rather than silently turning it into a hidden one.
+        names = layer_names([size for _, size in _parsed_layers(spec["layers"])])
+        net.set_inputs(names[0])
+        net.set_outputs(names[-1])
     for side in ("inputs", "outputs"):
         if spec.get(side) is not None:
             names = spec[side]
@@ -154,6 +164,21 @@ def layer_names(sizes):
 
 
 def _build_layers(net, layers):
+    parsed = _parsed_layers(layers)
+    names = layer_names([size for _, size in parsed])
+    for i, ((activation, _), layer) in enumerate(zip(parsed, names)):
+        for name in layer:
+            try:
+                net.add_neuron(name, activation)
+            except NeuronsimError as err:
+                raise SpecError(f"layers[{i}].activation: {err}") from None
+    # Consecutive layers fully connected; bulk insertion (no cycle is possible between layers).
+    graph = net.graph
+    for upper, lower in zip(names, names[1:]):
+        graph.add_edges_from(((src, dst, {"weight": 0.0, "grad": 0.0}) for src in upper for dst in lower))
+
+
+def _parsed_layers(layers):
     if not isinstance(layers, list) or len(layers) < 2:
         raise SpecError(f"layers must be a list of at least 2 (activation, size) entries, got {layers!r}")
     parsed = []
@@ -173,18 +198,7 @@ def _build_layers(net, layers):
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise SpecError(f"{where}.size must be a positive integer, got {size!r}")
         parsed.append((activation, size))
-
-    names = layer_names([size for _, size in parsed])
-    for i, ((activation, _), layer) in enumerate(zip(parsed, names)):
-        for name in layer:
-            try:
-                net.add_neuron(name, activation)
-            except NeuronsimError as err:
-                raise SpecError(f"layers[{i}].activation: {err}") from None
-    # Consecutive layers fully connected; bulk insertion (no cycle is possible between layers).
-    graph = net.graph
-    for upper, lower in zip(names, names[1:]):
-        graph.add_edges_from(((src, dst, {"weight": 0.0, "grad": 0.0}) for src in upper for dst in lower))
+    return parsed
 
 
 def _add_neurons(net, neurons, given):
@@ -256,12 +270,24 @@ def load_spec_file(path):
             return json.loads(text)
         except json.JSONDecodeError as err:
             raise SpecError(f"{path}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
-    import yaml
-
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SafeLoader)
     except yaml.YAMLError as err:
         raise SpecError(f"{path}: not valid YAML ({err})".replace("\n", " ")) from None
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """YAML's safe loader (plain data, no code) reading ``1e-3`` as a float, as YAML 1.2 does."""
+
+
+_SafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+                   |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+                   |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+                   |[-+]?\.(?:inf|Inf|INF)
+                   |\.(?:nan|NaN|NAN))$""", re.X),
+    list("-+0123456789."))
 
 
 def to_spec(net):
@@ -276,11 +302,20 @@ def to_spec(net):
     --------
     >>> net = build([("identity", 1), ("sigmoid", 1)], init="constant")
     >>> to_spec(net)
-    {'neurons': [{'name': 'x1', 'activation': 'identity', 'bias': 0.0}, {'name': 'o1', 'activation': 'sigmoid', 'bias': 0.0}], 'edges': [['x1', 'o1', 1.0]]}
+    {'neurons': [{'name': 'x1', 'activation': 'identity', 'bias': 0.0}, {'name': 'o1', 'activation': 'sigmoid', 'bias': 0.0}], 'edges': [['x1', 'o1', 1.0]], 'inputs': ['x1'], 'outputs': ['o1']}
     >>> build(to_spec(net)).parameters() == net.parameters()
     True
     """
     graph = net.graph
+    for name in graph:
+        activation = graph.nodes[name]["neuron"].activation
+        try:
+            registered = _activations.get(activation.name)
+        except NeuronsimError:
+            registered = None
+        if registered is not activation:
+            raise SpecError(f"neuron {name!r}: activation {activation.name!r} is not the registered one of that "
+                            "name; register it (neuronsim.activations.register) so a spec can name it")
     spec = {
         "neurons": [{"name": n.name, "activation": n.activation.name, "bias": n.bias}
                     for n in (graph.nodes[name]["neuron"] for name in graph)],

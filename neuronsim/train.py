@@ -263,19 +263,27 @@ def train(net, X, Y, *, loss, optimizer, epochs, batch_size=None, reduction="mea
 
 # --- engines: forward and backward a batch, accumulating gradients on the graph --------------
 
-def _object_batch(net, plan, xs, ts, loss, fused, outputs):
-    """The object engine: neuron by neuron, case by case. Returns the summed loss."""
-    forward, backward = net._forward, net._backward
-    total = 0.0
-    for x, t in zip(xs, ts):
-        outputs.append(forward(plan, x))
-        total += backward(plan, t, loss, fused)
-    return total
+class _ObjectEngine:
+    """The object engine: neuron by neuron, case by case, through ``Network._forward/_backward``."""
+
+    def __init__(self, net, X, Y):
+        self.net, self.X, self.Y = net, X, Y
+
+    def batch(self, plan, rows, loss, fused, outputs):
+        """Add the gradients of cases ``rows`` to the graph, append their outputs, return the
+        summed loss. The weights are read from the graph."""
+        forward, backward, X, Y = self.net._forward, self.net._backward, self.X, self.Y
+        total = 0.0
+        for i in rows:
+            outputs.append(forward(plan, X[i]))
+            total += backward(plan, Y[i], loss, fused)
+        return total
 
 
-# A batched engine ("fast") registers here with the same contract: accumulate the same grads on
-# the graph's edges and neurons and append each case's outputs; weights stay in the graph.
-_ENGINES = {"object": _object_batch}
+# name -> factory(net, X rows, Y rows) of an object with the ``batch`` method above. A batched
+# engine ("fast", neuronsim.fast) plugs in here under the same contract: the same gradients on
+# the graph's edges and neurons, outputs appended per case; the optimizer and loop are shared.
+_ENGINES = {"object": _ObjectEngine}
 
 
 def _evaluate(net, plan, xs, ts, loss, fused):
@@ -362,7 +370,7 @@ class _Run:
         self.frozen = _checked_freeze(freeze, net)
         if engine not in _ENGINES:
             raise TrainingError(f"unknown engine {engine!r}; available: {', '.join(_ENGINES)}")
-        self.engine = _ENGINES[engine]
+        self.engine = _ENGINES[engine](net, self.data[0], self.data[1])
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
                                  or seed < 0):
             raise TrainingError(f"seed must be None or an integer >= 0, got {seed!r}")
@@ -413,8 +421,8 @@ class _Run:
     def _epoch(self, epoch, history, bar):
         """Run one epoch, record it, and return a stop reason or None."""
         plan = self._current_plan()
-        X, Y, T_all = self.data
-        n = len(X)
+        T_all = self.data[2]
+        n = len(T_all)
         shuffled = self.shuffle and self.batch_size < n
         order = self.rng.permutation(n) if shuffled else np.arange(n)
         lr, mean = self.lrs[epoch - 1], self.reduction == "mean"
@@ -424,8 +432,7 @@ class _Run:
             params = self.params
             params.zero_grad()
             try:
-                batch_loss = self.engine(self.net, plan, [X[i] for i in rows], [Y[i] for i in rows],
-                                         self.loss, self.fused, outputs)
+                batch_loss = self.engine.batch(plan, rows, self.loss, self.fused, outputs)
             except OverflowError:
                 batch_loss = math.inf
             if not math.isfinite(batch_loss):

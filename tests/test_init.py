@@ -189,9 +189,6 @@ def test_initialiser_options_must_be_finite(make):
         make()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: init.apply passes seed straight to numpy.random.default_rng, so "
-                   "seed=-1 raises numpy's bare ValueError ('expected non-negative integer') and seed='a' or 1.5 "
-                   "a bare TypeError, instead of a NeuronsimError naming seed (spec.build checks it, apply does not)")
 @pytest.mark.parametrize("seed", [-1, 1.5, "a"])
 def test_apply_refuses_a_bad_seed_naming_it(seed):
     net = Network.from_spec(LAYERS, init="constant")
@@ -199,9 +196,6 @@ def test_apply_refuses_a_bad_seed_naming_it(seed):
         init.apply(net, "xavier", seed=seed)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: init.uniform.weights/biases call rng.uniform(low, high, n), which "
-                   "raises a bare OverflowError ('high - low range exceeds valid bounds') when high - low "
-                   "overflows, e.g. uniform(-1e308, 1e308)")
 def test_uniform_over_the_widest_finite_range_draws_finite_weights():
     net = Network.from_spec(LAYERS, init=init.uniform(-1e308, 1e308), seed=0)
     assert all(math.isfinite(p) for p in net.parameters())

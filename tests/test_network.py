@@ -287,9 +287,6 @@ def test_plan_notices_explicit_inputs_and_outputs_changes(layered):
     assert len(layered.forward([0.1, 0.2])) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Network._build_plan: an explicit input or output neuron removed "
-                   "directly through net.graph.remove_node stays in _explicit_inputs/_explicit_outputs, "
-                   "and the next plan build raises a bare KeyError instead of a TopologyError")
 def test_removing_an_explicit_input_directly_on_the_graph_raises_a_topology_error(layered):
     layered.set_inputs(["x1", "x2"])
     layered.graph.remove_node("x2")
@@ -297,8 +294,6 @@ def test_removing_an_explicit_input_directly_on_the_graph_raises_a_topology_erro
         layered.forward([1.0])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Network._build_plan: removing an explicit output through "
-                   "net.graph.remove_node gives a bare KeyError on the next pass")
 def test_removing_an_explicit_output_directly_on_the_graph_raises_a_topology_error(layered):
     layered.set_outputs(["o1", "h1"])
     layered.graph.remove_node("h1")

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 
 from conftest import random_dags
 from neuronsim import Network, NeuronsimError
-from neuronsim.errors import SpecError
+from neuronsim.errors import SpecError, TopologyError
 from neuronsim.spec import build, layer_names, load_spec_file, to_spec
 
 SEED_004 = [("identity", 4), ("sigmoid", 5), ("sigmoid", 3)]
@@ -183,9 +183,6 @@ def test_load_spec_file_returns_plain_data(tmp_path):
     assert load_spec_file(path) == {"layers": [["identity", 1], ["sigmoid", 1]]}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: spec.load_spec_file uses yaml.safe_load (YAML 1.1), which reads "
-                   "an exponent without a dot such as 1e-3 as the string '1e-3', so the edge weight is "
-                   "rejected as 'must be a real number, got str'")
 def test_yaml_weight_in_exponent_notation_is_a_number(tmp_path):
     path = tmp_path / "net.yaml"
     path.write_text("neurons: [{name: x, activation: identity}, o]\nedges:\n  - [x, o, 1e-3]\n")
@@ -387,8 +384,15 @@ def test_to_spec_names_explicit_inputs_and_outputs():
 
 
 def test_to_spec_omits_inferred_inputs_and_outputs():
-    spec = to_spec(build(SEED_004, init="constant"))
+    spec = to_spec(build({"neurons": [{"name": "x", "activation": "identity"}, "o"], "edges": [["x", "o", 1.0]]}))
     assert "inputs" not in spec and "outputs" not in spec
+
+
+def test_layered_specs_name_their_input_and_output_layers():
+    net = build(SEED_004, init="constant")
+    assert net.explicit_inputs == ["x1", "x2", "x3", "x4"] and net.explicit_outputs == ["o1", "o2", "o3"]
+    with pytest.raises(TopologyError, match="x1 is an input neuron|'x1' is an input neuron"):
+        net.connect("x2", "x1", 1.0)
 
 
 def test_to_spec_survives_a_json_file(tmp_path):

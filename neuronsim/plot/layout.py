@@ -285,7 +285,7 @@ def arc_points(path, samples=16):
     [[0.0, 0.0], [1.0, 0.5], [2.0, 1.0]]
     """
     t = np.linspace(0.0, 1.0, samples)
-    return np.vstack([segment(t) for segment, _ in path.iter_bezier()])
+    return np.vstack([segment(t) for segment, code in path.iter_bezier() if code != Path.MOVETO])
 
 
 class _Index:

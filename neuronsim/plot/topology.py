@@ -36,6 +36,7 @@ EDGE_QUANTITIES = {"weight": ("weight", "weight w"), "grad": ("grad", "gradient 
 EDGE_CMAP = "coolwarm"
 NO_VALUE_COLOUR = "#c8c8c8"  # a neuron whose value is not computed yet (z, a, δ are None)
 LABEL_LIMIT = 150            # above this many neurons names are dropped
+INSIDE_LABEL_DIAMETER = 15   # points: smaller discs get their names beside them, if at all
 FADED = 0.2                  # alpha of what a highlight pushes into the background
 _NX_LAYOUTS = ("spring", "kamada_kawai", "circular", "shell", "spectral", "random", "planar")
 
@@ -125,7 +126,7 @@ def topology(net, ax=None, *, layout="layered", node_color="activation", edge_co
     many = len(names) > LABEL_LIMIT
 
     if ax is None:
-        ax = _new_axes(positions, layout == "layered")
+        ax = _new_axes(positions, layout == "layered", colorbar)
     fig = ax.figure
 
     node_values, node_norm, node_map = _node_colouring(net, neurons, node_color, node_cmap, node_limits)
@@ -151,8 +152,12 @@ def topology(net, ax=None, *, layout="layered", node_color="activation", edge_co
             colorbars["nodes"] = _colorbar(fig, ax, node_norm, node_map, label, 4.0)
 
     arcs = skip_arcs(graph, positions) if layout == "layered" else {}
-    _set_limits(ax, positions, arcs, layered=layout == "layered", outside_labels=labels and not many)
+    _set_limits(ax, positions, arcs, layered=layout == "layered", outside_labels=False)
     diameter = _node_diameter(ax, positions, layout == "layered")
+    if labels and not many and diameter < INSIDE_LABEL_DIAMETER and layout == "layered":
+        # names go beside the inputs and outputs: widen the view for them
+        _set_limits(ax, positions, arcs, layered=True, outside_labels=True)
+        diameter = _node_diameter(ax, positions, True)
 
     # Links: width ∝ |w| (thinner and fainter as their number grows), colour by sign.
     n_edges = max(len(edges), 1)
@@ -278,7 +283,7 @@ def _highlighted(net, highlight):
     return set(chosen)
 
 
-def _new_axes(positions, layered):
+def _new_axes(positions, layered, colorbar):
     import matplotlib.pyplot as plt
 
     if layered:
@@ -288,7 +293,8 @@ def _new_axes(positions, layered):
     else:
         size = (7.5, 6.0)
     fig = plt.figure(figsize=size)
-    fig.subplots_adjust(left=0.02, right=0.96, bottom=0.03, top=0.97)
+    right = 1 - (60.0 if colorbar else 8.0) / (72 * size[0])  # room for the colorbar's label
+    fig.subplots_adjust(left=0.02, right=right, bottom=0.03, top=0.97)
     return fig.add_subplot()
 
 
@@ -337,7 +343,7 @@ def _set_limits(ax, positions, arcs, *, layered, outside_labels):
         xy = np.vstack([xy] + [arc.vertices for arc in arcs.values()])
     (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
     if layered:
-        pad_x = 0.75 if outside_labels else 0.45
+        pad_x = 0.75 if outside_labels else 0.4
         pad_y = 0.7
     else:
         pad_x = 0.1 * max(x1 - x0, 1e-9)
@@ -355,8 +361,15 @@ def _node_diameter(ax, positions, layered):
     per_x, per_y = width / (x1 - x0), height / (y1 - y0)
     if layered:
         diameter = min(0.68 * per_y, 0.4 * per_x)  # rows and columns are 1 data unit apart
+    elif len(positions) < 2:
+        diameter = 36.0
     else:
-        diameter = 0.55 * np.sqrt(width * height / max(len(positions), 1))
+        # most discs keep clear of their nearest neighbour
+        xy = np.array(list(positions.values()), dtype=float) * (per_x, per_y)
+        sample = xy[:400]
+        distances = np.sqrt(((sample[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+        distances[distances == 0] = np.inf
+        diameter = 0.75 * float(np.percentile(distances.min(axis=1), 20))
     return float(np.clip(diameter, 2.0, 36.0))
 
 
@@ -370,7 +383,7 @@ def _tagged(artist, gid, edge_keys):
 def _write_labels(ax, net, names, positions, faces, diameter, labels, values, node_color,
                   node_values, highlighted, layered):
     texts = []
-    inside = diameter >= 15
+    inside = diameter >= INSIDE_LABEL_DIAMETER
     inputs = {n.name for n in net.inputs}
     outputs = {n.name for n in net.outputs}
     if node_color is None and values:
@@ -380,8 +393,9 @@ def _write_labels(ax, net, names, positions, faces, diameter, labels, values, no
         alpha = 1.0 if not highlighted or name in highlighted else 0.4
         if labels and inside:
             size = float(np.clip(min(0.42 * diameter, 1.75 * diameter / max(len(name), 1)), 5, 10))
-            r, g, b, _ = faces[i]
-            ink = "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else "black"
+            r, g, b, a = faces[i]  # the colour seen: the face over a white background
+            seen = a * (0.299 * r + 0.587 * g + 0.114 * b) + (1 - a)
+            ink = "white" if seen < 0.5 else "black"
             texts.append(ax.text(x, y, name, ha="center", va="center", fontsize=size, color=ink,
                                  alpha=alpha, zorder=4, gid=f"label:{name}"))
         elif labels and (not layered or name in inputs or name in outputs):

@@ -1,0 +1,331 @@
+"""The training loop: batching, reductions, stopping, divergence, validation at the door, callbacks."""
+
+import io
+import math
+
+import numpy as np
+import pytest
+
+import neuronsim
+from neuronsim import datasets, optim
+from neuronsim.errors import (DivergenceError, LossError, NeuronsimTypeError, ShapeError,
+                              TrainingError, ValueRangeError)
+from neuronsim.train import EarlyStopping, History, TargetLoss, Tolerance, train
+
+XOR_X, XOR_Y = datasets.xor()
+
+
+def xor_net(seed=0, spec=((("identity", 2), ("sigmoid", 2), ("sigmoid", 1)))):
+    return neuronsim.Network.from_spec(list(spec), init=neuronsim.init.uniform(-0.5, 0.5), seed=seed)
+
+
+def fit(net, X=XOR_X, Y=XOR_Y, **kwargs):
+    options = dict(loss="squared_error", optimizer=optim.SGD(lr=0.5), epochs=1, progress=False)
+    options.update(kwargs)
+    return train(net, X, Y, **options)
+
+
+def summed_gradient(net, X, Y):
+    """∂E/∂p summed over all cases, computed on a copy with the public forward/backward."""
+    twin = net.copy()
+    twin.zero_grad()
+    for x, y in zip(X, Y):
+        twin.forward(x)
+        twin.backward(y)
+    return np.array(twin.gradients())
+
+
+# --- batching and reduction -------------------------------------------------------------------
+
+def test_full_sweep_with_sum_makes_one_update_of_minus_lr_times_the_summed_gradient():
+    net = xor_net()
+    expected = np.array(net.parameters()) - 0.3 * summed_gradient(net, XOR_X, XOR_Y)
+    history = fit(net, optimizer=optim.SGD(lr=0.3), batch_size=None, reduction="sum")
+    assert history.steps == 1
+    np.testing.assert_allclose(net.parameters(), expected, rtol=0, atol=1e-14)
+
+
+def test_full_sweep_with_mean_divides_the_gradient_by_the_number_of_cases():
+    net = xor_net()
+    expected = np.array(net.parameters()) - 0.3 * summed_gradient(net, XOR_X, XOR_Y) / 4
+    fit(net, optimizer=optim.SGD(lr=0.3), reduction="mean")
+    np.testing.assert_allclose(net.parameters(), expected, rtol=0, atol=1e-14)
+
+
+def test_online_learning_updates_after_each_case_in_order():
+    net = xor_net()
+    twin = net.copy()
+    for x, y in zip(XOR_X, XOR_Y):
+        twin.zero_grad()
+        twin.forward(x)
+        twin.backward(y)
+        twin.set_parameters(np.array(twin.parameters()) - 0.5 * np.array(twin.gradients()))
+    history = fit(net, batch_size=1, shuffle=False)
+    assert history.steps == 4
+    np.testing.assert_allclose(net.parameters(), twin.parameters(), rtol=0, atol=1e-14)
+
+
+def test_mini_batches_make_one_update_per_batch_including_a_short_last_one():
+    X, Y = datasets.parity(3)
+    net = neuronsim.Network.from_spec([("identity", 3), ("sigmoid", 3), ("sigmoid", 1)], seed=0)
+    history = fit(net, X, Y, batch_size=3, epochs=2)
+    assert history.steps == 2 * 3
+
+
+def test_epoch_loss_is_e_of_the_sweep_with_sum_and_per_case_with_mean():
+    net = xor_net()
+    E = sum(net.loss(x, y) for x, y in zip(XOR_X, XOR_Y))
+    assert fit(net.copy(), reduction="sum").loss == [pytest.approx(E)]
+    assert fit(net.copy(), reduction="mean").loss == [pytest.approx(E / 4)]
+
+
+def test_training_works_on_a_dag_with_skip_links():
+    net = xor_net(spec=[("identity", 2), ("sigmoid", 1), ("sigmoid", 1)])
+    net.connect("x1", "o1", 0.1)
+    before = net.weight("x1", "o1")
+    history = fit(net, optimizer=optim.SGD(lr=0.5, momentum=0.9), epochs=50, reduction="sum")
+    assert net.weight("x1", "o1") != before and history.loss[-1] < history.loss[0]
+
+
+def test_weights_set_on_the_graph_between_epochs_are_the_ones_trained():
+    net = xor_net()
+
+    def nudge(net, history):
+        if history.epochs == 1:
+            net.set_weight("h1", "o1", 2.0)
+            nudge.expected = np.array(net.parameters()) - 0.5 * summed_gradient(net, XOR_X, XOR_Y)
+
+    fit(net, epochs=2, reduction="sum", callbacks=nudge)
+    np.testing.assert_allclose(net.parameters(), nudge.expected, rtol=0, atol=1e-14)
+
+
+# --- stopping rules -----------------------------------------------------------------------------
+
+def test_max_epochs_is_the_stop_reason_when_nothing_else_fires():
+    history = fit(xor_net(), epochs=3)
+    assert (history.stop_reason, history.epochs, len(history.loss)) == ("max_epochs", 3, 3)
+
+
+def test_target_loss_stops_once_the_final_weights_reach_it():
+    net = xor_net(seed=3)
+    history = fit(net, optimizer=optim.SGD(lr=0.5, momentum=0.9), epochs=3000, reduction="sum",
+                  stop=TargetLoss(0.05))
+    assert history.stop_reason == "target_loss" and history.epochs < 3000
+    assert sum(net.loss(x, y) for x, y in zip(XOR_X, XOR_Y)) <= 0.05
+
+
+def test_tolerance_stops_when_every_output_is_within_it():
+    net = xor_net(seed=3)
+    history = fit(net, optimizer=optim.SGD(lr=0.5, momentum=0.9), epochs=3000, reduction="sum",
+                  stop=Tolerance(0.1))
+    assert history.stop_reason == "tolerance"
+    assert np.abs(net.predict(XOR_X) - XOR_Y).max() <= 0.1
+
+
+def test_early_stopping_restores_the_parameters_of_the_best_epoch():
+    data = datasets.moons(n=40, noise=0.3, seed=1)
+    X_train, X_val, Y_train, Y_val = datasets.train_test_split(data, seed=0, test_size=0.5)
+    net = neuronsim.Network.from_spec([("identity", 2), ("tanh", 12), ("sigmoid", 1)], seed=0)
+    snapshots = []
+    history = fit(net, X_train, Y_train, optimizer=optim.SGD(lr=2.0, momentum=0.9), epochs=300,
+                  batch_size=1, seed=0, validation=(X_val, Y_val), stop=EarlyStopping(patience=5),
+                  callbacks=lambda net, h: snapshots.append(net.parameters()))
+    assert history.stop_reason == "early_stopping" and history.epochs < 300
+    best = history.best_epoch
+    assert history.val_loss[best - 1] == min(history.val_loss)
+    assert history.epochs == best + 5
+    assert net.parameters() == snapshots[best - 1]
+
+
+def test_early_stopping_without_validation_data_is_refused():
+    with pytest.raises(TrainingError, match="EarlyStopping monitors the validation loss"):
+        fit(xor_net(), stop=EarlyStopping())
+
+
+def test_validation_loss_and_metrics_are_recorded_each_epoch():
+    history = fit(xor_net(), epochs=3, validation=(XOR_X, XOR_Y), metrics=("accuracy", "mse"))
+    assert len(history.val_loss) == 3 and len(history.val_metrics["mse"]) == 3
+    assert history.best_epoch == int(np.argmin(history.val_loss)) + 1
+
+
+def test_a_user_metric_is_a_plain_function_recorded_under_its_name():
+    def outputs_seen(Y_true, Y_pred):
+        return float(len(Y_pred))
+
+    history = fit(xor_net(), epochs=2, metrics=[outputs_seen])
+    assert history.metrics == {"outputs_seen": [4.0, 4.0]}
+
+
+# --- divergence --------------------------------------------------------------------------------
+
+def test_divergence_names_the_epoch_and_culprit_and_keeps_finite_weights():
+    net = neuronsim.Network.from_spec([("identity", 2), ("relu", 4), ("identity", 1)], seed=0)
+    X = np.array([[1.0, 2.0], [3.0, -1.0], [2.0, 2.0]]) * 10
+    Y = np.array([[1.0], [0.0], [5.0]])
+    with pytest.raises(DivergenceError, match=r"diverged at epoch \d+: .*(edge \w+ -> \w+|neuron '\w+')") as err:
+        fit(net, X, Y, optimizer=optim.SGD(lr=1e3), epochs=100)
+    assert all(math.isfinite(p) for p in net.parameters())
+    assert err.value.history.stop_reason == "diverged"
+
+
+# --- bad arguments fail before any weight changes ----------------------------------------------
+
+BAD_ARGUMENTS = [
+    (dict(X=XOR_X[:3]), ShapeError, "X has 3 rows but Y has 4"),
+    (dict(Y=np.ones((4, 3))), ShapeError, "Y has 3 columns but the network has 1 output neuron"),
+    (dict(X=np.ones((4, 5))), ShapeError, "X has 5 columns but the network has 2 input neurons"),
+    (dict(X=[["a", "b"]] * 4), NeuronsimTypeError, "X must hold numbers"),
+    (dict(X=[], Y=[]), ShapeError, "X is empty"),
+    (dict(X=np.full((4, 2), np.nan)), ValueRangeError, r"X\[0, 0\] is nan"),
+    (dict(Y=np.full((4, 1), 2.0), loss="binary_cross_entropy"), ValueRangeError, "outside"),
+    (dict(optimizer=optim.SGD(lr=1.0, schedule=lambda e, lr: -lr)), TrainingError, "lr of epoch 0"),
+    (dict(batch_size=0), TrainingError, "batch_size must be an integer >= 1, got 0"),
+    (dict(epochs=0), TrainingError, "epochs must be an integer >= 1, got 0"),
+    (dict(reduction="avg"), TrainingError, "reduction must be 'sum' or 'mean'"),
+    (dict(loss="hinge_nope"), LossError, "unknown loss 'hinge_nope'"),
+    (dict(optimizer="rmsprop"), TrainingError, "unknown optimizer 'rmsprop'"),
+    (dict(metrics=("f1",)), TrainingError, "unknown metric 'f1'"),
+    (dict(freeze=[("x1", "o1")]), TrainingError, "freeze: no edge x1 -> o1"),
+    (dict(freeze=["x1"]), TrainingError, "'x1' is an input neuron"),
+    (dict(seed=-1), TrainingError, "seed must be None or an integer >= 0"),
+    (dict(engine="warp"), TrainingError, "unknown engine 'warp'; available: object"),
+    (dict(stop="soon"), TrainingError, "stop"),
+    (dict(validation=(XOR_X, np.ones((4, 2)))), ShapeError, "Y_val has 2 columns"),
+    (dict(callbacks=[42]), NeuronsimTypeError, r"callbacks\[0\]"),
+]
+
+
+@pytest.mark.parametrize("kwargs, error, fragment", BAD_ARGUMENTS,
+                         ids=[fragment for _, _, fragment in BAD_ARGUMENTS])
+def test_bad_argument_fails_before_any_weight_changes(kwargs, error, fragment):
+    net = xor_net()
+    before = net.parameters()
+    X, Y = kwargs.pop("X", XOR_X), kwargs.pop("Y", XOR_Y)
+    with pytest.raises(error, match=fragment):
+        fit(net, X, Y, **kwargs)
+    assert net.parameters() == before
+
+
+def test_momentum_outside_unit_interval_fails_when_the_optimizer_is_made():
+    with pytest.raises(TrainingError, match=r"momentum must be in \[0, 1\), got 1.5"):
+        optim.SGD(lr=0.1, momentum=1.5)
+
+
+# --- freezing and structural edits --------------------------------------------------------------
+
+def test_frozen_weights_and_biases_never_change():
+    net = xor_net()
+    frozen = {("x1", "h1"): net.weight("x1", "h1"), "h2": net["h2"].bias}
+    fit(net, epochs=20, freeze=list(frozen))
+    assert net.weight("x1", "h1") == frozen[("x1", "h1")] and net["h2"].bias == frozen["h2"]
+    assert net.weight("x2", "h1") != 0.0
+
+
+def test_same_optimizer_survives_a_structural_edit_between_runs():
+    net = xor_net()
+    sgd = optim.SGD(lr=0.5, momentum=0.9)
+    fit(net, optimizer=sgd, epochs=3, reduction="sum")
+    net.disconnect("x2", "h2")
+    net.add_neuron("h3", "sigmoid", bias=0.1)
+    net.connect("x1", "h3", 0.2)
+    net.connect("h3", "o1", -0.3)
+    gradient = dict(zip(net.parameter_keys(), summed_gradient(net, XOR_X, XOR_Y)))
+    fit(net, optimizer=sgd, epochs=1, reduction="sum")
+    assert set(sgd.state) == set(net.parameter_keys())
+    assert ("x2", "h2") not in sgd.state
+    for key in [("x1", "h3"), ("h3", "o1"), "h3"]:          # fresh: no momentum carried in
+        assert sgd.state[key]["velocity"] == pytest.approx(-0.5 * gradient[key], abs=1e-14)
+
+
+def test_a_callback_may_grow_the_network_between_epochs():
+    net = xor_net()
+
+    def grow(net, history):
+        if history.epochs == 2:
+            net.add_neuron("h3", "sigmoid")
+            net.connect("x1", "h3", 0.1)
+            net.connect("h3", "o1", 0.1)
+
+    history = fit(net, epochs=4, callbacks=grow)
+    assert history.epochs == 4 and net.weight("h3", "o1") != 0.1
+
+
+# --- callbacks -------------------------------------------------------------------------------
+
+class Log:
+    def __init__(self):
+        self.calls = []
+
+    def on_train_begin(self, net, history):
+        self.calls.append("begin")
+
+    def on_batch_end(self, net, history):
+        self.calls.append("batch")
+
+    def on_epoch_end(self, net, history):
+        self.calls.append(f"epoch {history.epochs}")
+
+    def on_train_end(self, net, history):
+        self.calls.append(f"end {history.stop_reason}")
+
+
+def test_hooks_are_called_in_order_once_per_batch_and_epoch():
+    log = Log()
+    fit(xor_net(), epochs=2, batch_size=3, callbacks=[log])
+    assert log.calls == ["begin", "batch", "batch", "epoch 1", "batch", "batch", "epoch 2",
+                         "end max_epochs"]
+
+
+def test_a_plain_function_returning_true_stops_training():
+    history = fit(xor_net(), epochs=10, callbacks=lambda net, h: h.epochs == 3)
+    assert (history.stop_reason, history.epochs) == ("callback", 3)
+
+
+def test_a_batch_hook_can_stop_mid_epoch():
+    class StopAfterTwo:
+        def on_batch_end(self, net, history):
+            return history.steps == 2
+
+    history = fit(xor_net(), epochs=5, batch_size=1, shuffle=False, callbacks=StopAfterTwo())
+    assert (history.stop_reason, history.steps, history.epochs) == ("callback", 2, 1)
+
+
+# --- determinism and progress ------------------------------------------------------------------
+
+def test_same_seed_gives_identical_weights_and_another_seed_does_not():
+    def trained(seed):
+        net = xor_net()
+        fit(net, epochs=5, batch_size=1, seed=seed)
+        return net.parameters()
+
+    assert trained(7) == trained(7)
+    assert trained(7) != trained(8)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_shows_epoch_and_loss_on_a_terminal(monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    fit(xor_net(), epochs=3, progress=True, metrics=("accuracy",))
+    assert "3/3" in terminal.getvalue() and "loss=" in terminal.getvalue()
+    assert "accuracy=" in terminal.getvalue()
+
+
+def test_no_progress_bar_when_disabled_or_not_a_terminal(monkeypatch):
+    plain = io.StringIO()
+    monkeypatch.setattr("sys.stderr", plain)
+    fit(xor_net(), epochs=2, progress=True)
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    fit(xor_net(), epochs=2, progress=False)
+    assert plain.getvalue() == "" and terminal.getvalue() == ""
+
+
+def test_history_to_dict_holds_the_record():
+    record = fit(xor_net(), epochs=2).to_dict()
+    assert record["epochs"] == 2 and len(record["loss"]) == 2 and record["stop_reason"] == "max_epochs"
+    assert repr(History()) == "History(epochs=0, stop_reason=None)"

@@ -245,6 +245,18 @@ def train(net, X, Y, *, loss, optimizer, epochs, batch_size=None, reduction="mea
         edge, the network keeps its last finite parameters, and ``err.history`` holds the
         record so far.
 
+    Notes
+    -----
+    Training loss and metrics are measured on the outputs seen during the epoch's passes (in a
+    full sweep: the weights before that sweep's update), as the PDP programs did; validation
+    is measured after the epoch. :class:`TargetLoss` and :class:`Tolerance` confirm on the
+    final weights before they stop training.
+
+    What a hook sees: the weights after the latest update; on edges and neurons, the ``grad`` and
+    ``bias_grad`` of the latest batch; on neurons, ``z``, ``a`` and ``δ`` of the latest case run
+    forward (with validation data, ``z`` and ``a`` are those of the last validation case at
+    epoch end). Structural edits made by a hook are picked up before the next batch.
+
     Examples
     --------
     >>> import neuronsim
@@ -366,6 +378,7 @@ class _Run:
             metrics = (metrics,)
         self.metrics = dict(_metrics.get(m) for m in metrics)
         self.rules = _checked_rules(stop, self.validation is not None)
+        self.early = next((r for r in self.rules if isinstance(r, EarlyStopping)), None)
         self.hooks = _checked_callbacks(callbacks)
         self.frozen = _checked_freeze(freeze, net)
         if engine not in _ENGINES:
@@ -398,7 +411,7 @@ class _Run:
             history.val_metrics = {name: [] for name in self.metrics}
         self.best = (math.inf, None, None)      # (monitored loss, epoch, parameters by key)
         bar = _progress_bar(progress, self.epochs)
-        start = time.perf_counter()
+        self.start = time.perf_counter()
         try:
             self._call("on_train_begin", history)
             reason = "max_epochs"
@@ -407,11 +420,10 @@ class _Run:
                 if stopped:
                     reason = stopped
                     break
-            early = next((r for r in self.rules if isinstance(r, EarlyStopping)), None)
-            if early and early.restore_best and reason in ("early_stopping", "max_epochs"):
+            if self.early and self.early.restore_best and reason in ("early_stopping", "max_epochs"):
                 _restore(self.net, self.best[2])
             history.stop_reason = reason
-            history.elapsed = time.perf_counter() - start
+            history.elapsed = time.perf_counter() - self.start
             self._call("on_train_end", history)
         finally:
             if bar is not None:
@@ -469,15 +481,13 @@ class _Run:
             history.val_loss.append(val_total / len(val_out) if mean else val_total)
             for name, fn in self.metrics.items():
                 history.val_metrics[name].append(float(fn(T_val, np.array(val_out))))
-            monitored = history.val_loss[-1]
-        early = next((r for r in self.rules if isinstance(r, EarlyStopping)), None)
-        if early is not None:
-            monitored = history.val_loss[-1] if early.monitor == "val_loss" else history.loss[-1]
-            if monitored < self.best[0] - early.min_delta:
-                self.best = (monitored, epoch, _snapshot(self.net))
-        elif monitored < self.best[0]:
-            self.best = (monitored, epoch, None)
+            if not (self.early and self.early.monitor == "loss"):
+                monitored = history.val_loss[-1]
+        if monitored < self.best[0] - (self.early.min_delta if self.early else 0.0):
+            keep = self.early and self.early.restore_best
+            self.best = (monitored, epoch, _snapshot(self.net) if keep else None)
         history.best_epoch = self.best[1]
+        history.elapsed = time.perf_counter() - self.start
         if bar is not None:
             bar.set_postfix(_postfix(history), refresh=False)
             bar.update(1)
@@ -487,25 +497,24 @@ class _Run:
         return self._rule_fired(epoch, history, A, T)
 
     def _rule_fired(self, epoch, history, A, T):
-        clean = None        # (loss, max |y − d|) of the epoch's final weights, computed once
+        """The reason of the first stop rule that fires after this epoch, or None."""
+        clean = None        # (loss, max |y − d|) of the weights the epoch ends with
         for rule in self.rules:
             if isinstance(rule, EarlyStopping):
                 if epoch - self.best[1] >= rule.patience:
                     return rule.reason
                 continue
             if isinstance(rule, TargetLoss):
-                measure, limit = 0, rule.value
-                hit = history.loss[-1] <= limit
+                seen, limit, which = history.loss[-1], rule.value, 0
             else:
-                measure, limit = 1, rule.tolerance
-                hit = len(A) > 0 and float(np.max(np.abs(A - T))) <= limit
-            if hit:     # seen during the passes: confirm on the weights the epoch ends with
+                seen, limit, which = float(np.abs(A - T).max()), rule.tolerance, 1
+            if seen <= limit:   # met during the passes: confirm on the final weights
                 if clean is None:
                     X, Y, T_all = self.data
                     total, out = self._evaluate(X, Y, epoch, history)
                     clean = (total / len(out) if self.reduction == "mean" else total,
-                             float(np.max(np.abs(np.array(out) - T_all))))
-                if clean[measure] <= limit:
+                             float(np.abs(np.array(out) - T_all).max()))
+                if clean[which] <= limit:
                     return rule.reason
         return None
 

@@ -245,7 +245,7 @@ def test_every_builtin_activation_has_a_value_form_matching_f_and_its_derivative
 def test_the_leaky_slope_is_the_one_of_the_activations_module():
     from neuronsim import autograd
 
-    assert autograd._LEAKY_SLOPE == activations.LEAKY_SLOPE
+    assert autograd.bridge._LEAKY_SLOPE == activations.LEAKY_SLOPE
 
 
 @pytest.mark.parametrize("outputs, fused", [(["sigmoid", "sigmoid"], True), (["sigmoid", "gaussian"], False)])

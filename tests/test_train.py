@@ -250,6 +250,20 @@ def test_a_callback_may_grow_the_network_between_epochs():
     assert history.epochs == 4 and net.weight("h3", "o1") != 0.1
 
 
+def test_a_batch_hook_may_remove_a_neuron_mid_epoch():
+    net = xor_net()
+    sgd = optim.SGD(lr=0.5, momentum=0.9)
+
+    class Prune:
+        def on_batch_end(self, net, history):
+            if history.steps == 1:
+                net.remove_neuron("h2")
+
+    history = fit(net, optimizer=sgd, epochs=2, batch_size=2, shuffle=False, callbacks=[Prune()])
+    assert history.steps == 4 and "h2" not in net
+    assert set(sgd.state) == set(net.parameter_keys())
+
+
 # --- callbacks -------------------------------------------------------------------------------
 
 class Log:

@@ -121,7 +121,7 @@ def decision_boundary(net, X, y=None, ax=None, *, resolution=200, margin=0.15, t
         field = outputs[:, 0].reshape(grid_y.size, grid_x.size)
         cmap = colormaps[BINARY_CMAP]
         # The plane in a paler copy of the map, so points in the full colours stand out.
-        pale = ListedColormap(0.55 * cmap(np.linspace(0, 1, 256)) + 0.45)
+        pale = ListedColormap(0.6 * cmap(np.linspace(0.1, 0.9, 256)) + 0.4)
         norm = Normalize(low, high)
         levels = np.linspace(min(low, field.min()), max(high, field.max()), 22)
         artists["field"] = ax.contourf(grid_x, grid_y, field, levels=levels, cmap=pale, norm=norm)

@@ -1,0 +1,493 @@
+"""Pictures of training: loss curves, |δ| per layer over time, and animations of a run.
+
+Plotting never trains. :class:`TrainingAnimation` is a callback handed to
+:func:`neuronsim.train.train`: at the end of every ``every``-th epoch it copies the network's
+parameters (by key, so it holds numbers, not the network); afterwards it replays them one by
+one into a private copy of the network and draws each frame — topology, decision boundary and
+loss so far. :func:`animate_training` does the same from a :class:`~neuronsim.Recorder` that
+recorded ``weight`` and ``bias``.
+"""
+
+import math
+from pathlib import Path
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.colors import Normalize
+
+from ..errors import NeuronsimError, NeuronsimTypeError
+from .boundary import decision_boundary
+from .topology import EDGE_CMAP, EDGE_QUANTITIES, NODE_QUANTITIES, _colorbar, topology
+
+__all__ = ["loss", "deltas", "TrainingAnimation", "animate_training"]
+
+LAYER_CMAP = "viridis"  # layers by depth: inputs dark, outputs light
+
+
+def loss(history, ax=None, *, log=False, metrics=False, best=None):
+    """Training and validation loss per epoch.
+
+    Parameters
+    ----------
+    history : History, dict or sequence of float
+        A :class:`neuronsim.train.History` (or anything with ``loss`` and optionally
+        ``val_loss``, ``metrics``, ``val_metrics``), its ``to_dict()``, or the losses alone.
+    ax : matplotlib.axes.Axes, optional
+    log : bool, default False
+        Logarithmic loss axis (losses that fall by orders of magnitude).
+    metrics : bool, default False
+        Also draw the recorded metrics (e.g. accuracy) on a second y axis at the right.
+    best : bool, optional
+        Mark the epoch of the lowest validation loss (training loss without validation);
+        by default only when there is a validation loss.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The loss axes (the metrics axes, when drawn, is its twin ``ax.neuronsim_metrics_ax``).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> ax = loss({"loss": [1.0, 0.5, 0.25], "val_loss": [1.1, 0.7, 0.6]}, log=True)
+    >>> [line.get_label() for line in ax.get_lines()][:2], ax.get_yscale()
+    (['training', 'validation'], 'log')
+    """
+    record = _as_record(history)
+    train_loss = np.asarray(record["loss"], dtype=float)
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.figure(figsize=(6.0, 3.8), layout="constrained").add_subplot()
+    epochs = np.arange(1, len(train_loss) + 1)
+    ax.plot(epochs, train_loss, color="C0", linewidth=1.8, label="training")
+    val_loss = np.asarray(record.get("val_loss") or [], dtype=float)
+    if len(val_loss):
+        ax.plot(np.arange(1, len(val_loss) + 1), val_loss, color="C1", linewidth=1.8, label="validation")
+    monitored = val_loss if len(val_loss) else train_loss
+    if best is None:
+        best = bool(len(val_loss))
+    if best and len(monitored) and np.isfinite(monitored).any():
+        at = int(np.nanargmin(monitored))
+        ax.plot(at + 1, monitored[at], "o", color="C1" if len(val_loss) else "C0", markersize=6,
+                markeredgecolor="white", label=f"best: epoch {at + 1}", zorder=3)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.grid(True, alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    if metrics and (record.get("metrics") or record.get("val_metrics")):
+        right = ax.twinx()
+        styles = [("metrics", "-", ""), ("val_metrics", "--", "validation ")]
+        for k, (key, style, prefix) in enumerate(styles):
+            for j, (name, values) in enumerate(sorted((record.get(key) or {}).items())):
+                right.plot(np.arange(1, len(values) + 1), values, style, color=f"C{2 + j}", linewidth=1.2,
+                           alpha=0.85, label=f"{prefix}{name}")
+        right.set_ylabel("metric")
+        more_handles, more_labels = right.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+        ax.neuronsim_metrics_ax = right
+    ax.legend(handles, labels, fontsize=8, loc="best")
+    if len(epochs) == 1:
+        ax.set_xlim(0.5, 1.5)
+    return ax
+
+
+def deltas(recorder, ax=None, *, by="layer", log=True, reduce="mean_abs"):
+    """|δ| over training, per layer (Nielsen's picture of vanishing gradients) or per neuron.
+
+    Parameters
+    ----------
+    recorder : Recorder
+        One that recorded ``"delta"``.
+    ax : matplotlib.axes.Axes, optional
+    by : {"layer", "neuron"}, default "layer"
+        One line per layer (δ reduced over its neurons), or one per neuron, coloured by layer.
+    log : bool, default True
+        Logarithmic |δ| axis: layers often differ by orders of magnitude.
+    reduce : {"mean_abs", "max_abs", "norm"}, default "mean_abs"
+        How a layer's δ are combined (see :meth:`Recorder.by_layer`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    NeuronsimError
+        δ was not recorded, nothing was recorded yet, or an unknown ``by``.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 1), ("sigmoid", 2), ("sigmoid", 1)], seed=0)
+    >>> rec = neuronsim.Recorder(net, quantities=("delta",))
+    >>> for target in (0.0, 1.0, 0.0):
+    ...     _ = net.forward([1.0]); _ = net.backward([target]); rec.record()
+    >>> ax = deltas(rec)
+    >>> [line.get_label() for line in ax.get_lines()]     # the input layer has no δ
+    ['layer 1: h1, h2', 'layer 2: o1']
+    """
+    if by not in ("layer", "neuron"):
+        raise NeuronsimError(f"by must be 'layer' or 'neuron', got {by!r}")
+    if "delta" not in recorder.quantities:
+        raise NeuronsimError(f"deltas() needs a Recorder of 'delta'; this one recorded {', '.join(recorder.quantities)}")
+    if not len(recorder):
+        raise NeuronsimError("the Recorder holds no records yet")
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.figure(figsize=(6.0, 3.8), layout="constrained").add_subplot()
+    steps = recorder.steps
+    layers = recorder.layers
+    colour = [colormaps[LAYER_CMAP](0.85 * g / max(len(layers) - 1, 1)) for g in range(len(layers))]
+    if by == "layer":
+        values = recorder.by_layer("delta", reduce)
+        for g, names in enumerate(layers):
+            if np.isfinite(values[:, g]).any():
+                ax.plot(steps, values[:, g], color=colour[g], linewidth=1.8, marker="o" if len(steps) < 30 else None,
+                        markersize=3, label=f"layer {g}: {_short(names)}")
+        ylabel = {"mean_abs": "mean |δ|", "max_abs": "max |δ|", "norm": "‖δ‖"}.get(reduce, reduce)
+    else:
+        values = np.abs(recorder.array("delta"))
+        column = {name: i for i, name in enumerate(recorder.neurons)}
+        thin = max(0.4, 1.5 - 0.01 * len(column))
+        for g, names in enumerate(layers):
+            shown = [n for n in names if np.isfinite(values[:, column[n]]).any()]
+            for k, name in enumerate(shown):
+                ax.plot(steps, values[:, column[name]], color=colour[g], linewidth=thin, alpha=0.8,
+                        label=f"layer {g}: {_short(names)}" if k == 0 else "_nolegend_")
+        ylabel = "|δ|"
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch" if recorder.per == "epoch" else "batch")
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    return ax
+
+
+class TrainingAnimation:
+    """A training callback that snapshots parameters, then renders the run as an animation.
+
+    Pass it to :func:`neuronsim.train.train` in ``callbacks``. It keeps the parameters at
+    construction (epoch 0), at the end of every ``every``-th epoch and at the end of each
+    training run, each as a ``{parameter key: value}`` dict, plus every epoch's loss. Nothing
+    is drawn while training. :meth:`save` / :meth:`to_animation` replay the snapshots into a
+    copy of the network (made at construction; neurons added later are not drawn) and draw,
+    per frame, the topology, the decision boundary (2-input networks with ``X``) and the loss.
+
+    Parameters
+    ----------
+    net : Network
+    X, Y : array_like, optional
+        Data for the decision-boundary panel (2-input networks); Y colours the points.
+    every : int, default 1
+        Snapshot every ``every``-th epoch.
+    max_frames : int, default 200
+        When exceeded, every other snapshot is dropped and ``every`` doubles.
+    node_color : {"bias", "activation", None}, default "bias"
+        Neuron colours in the topology panel ("activation": for the first row of X).
+    layout : str or dict, default "layered"
+    resolution : int, default 60
+        Grid points per side of the decision-boundary panel.
+    log : bool, default False
+        Logarithmic loss axis.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import neuronsim
+    >>> from neuronsim import datasets, optim
+    >>> from neuronsim.train import train
+    >>> net = neuronsim.Network.from_spec([("identity", 2), ("tanh", 3), ("sigmoid", 1)], seed=0)
+    >>> X, Y = datasets.xor()
+    >>> anim = TrainingAnimation(net, X, Y, every=5)
+    >>> _ = train(net, X, Y, loss="squared_error", optimizer=optim.SGD(lr=0.5), epochs=20,
+    ...           callbacks=[anim], progress=False)
+    >>> anim.epochs                             # epoch 0, then every 5th
+    [0, 5, 10, 15, 20]
+    >>> import tempfile
+    >>> from PIL import Image
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = anim.save(f"{folder}/xor.gif", fps=2, resolution=20)
+    ...     Image.open(path).n_frames
+    5
+    """
+
+    def __init__(self, net, X=None, Y=None, *, every=1, max_frames=200, node_color="bias",
+                 layout="layered", resolution=60, log=False):
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise NeuronsimTypeError(f"every must be a positive integer, got {every!r}")
+        if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 2:
+            raise NeuronsimTypeError(f"max_frames must be an integer >= 2, got {max_frames!r}")
+        if node_color not in ("bias", "activation", None):
+            raise NeuronsimError(f"node_color must be 'bias', 'activation' or None, got {node_color!r}")
+        self.every = every
+        self.max_frames = max_frames
+        self.X, self.Y = X, Y
+        self.style = {"node_color": node_color, "layout": layout, "resolution": resolution, "log": log}
+        self.template = net.copy()
+        self.losses, self.val_losses = [], []
+        self._snapshots = []          # (epoch, {parameter key: value})
+        self._capture(net, 0)
+
+    # training-callback hooks (see neuronsim.train): record numbers only, never draw
+    def on_epoch_end(self, net, history):
+        self.losses.append(float(history.loss[-1]) if len(history.loss) else math.nan)
+        val = getattr(history, "val_loss", None) or []
+        self.val_losses.append(float(val[-1]) if len(val) == len(history.loss) and len(val) else math.nan)
+        if len(self.losses) % self.every == 0:
+            self._capture(net, len(self.losses))
+
+    def on_train_end(self, net, history):
+        if self._snapshots[-1][0] != len(self.losses):
+            self._capture(net, len(self.losses))
+
+    def _capture(self, net, epoch):
+        self._snapshots.append((epoch, dict(zip(net.parameter_keys(), net.parameters()))))
+        if len(self._snapshots) > self.max_frames:
+            self._snapshots = self._snapshots[::2]
+            self.every *= 2
+
+    @property
+    def epochs(self):
+        """The epoch of each frame (0 = before training)."""
+        return [epoch for epoch, _ in self._snapshots]
+
+    def __len__(self):
+        return len(self._snapshots)
+
+    def _apply(self, i):
+        values = self._snapshots[i][1]
+        keys = self.template.parameter_keys()
+        current = self.template.parameters()
+        self.template.set_parameters([values.get(key, old) for key, old in zip(keys, current)])
+
+    def to_animation(self, *, fps=5, **style):
+        """The frames as a :class:`matplotlib.animation.FuncAnimation` (style overrides allowed)."""
+        options = {**self.style, **style}
+        return _animation(self.template, self.epochs, self._apply, self.X, self.Y, self.losses,
+                          self.val_losses, fps=fps, **options)
+
+    def save(self, path, *, fps=5, dpi=80, **style):
+        """Render every frame to ``path``: ``.gif`` (Pillow) or ``.mp4`` (needs ffmpeg).
+
+        Returns
+        -------
+        pathlib.Path
+
+        Raises
+        ------
+        NeuronsimError
+            Another suffix, or ``.mp4`` without ffmpeg on the PATH.
+        """
+        return _save(self.to_animation(fps=fps, **style), path, fps, dpi)
+
+
+def animate_training(source, X=None, Y=None, *, history=None, path=None, fps=5, dpi=80, **style):
+    """Animate a training run from a :class:`TrainingAnimation` or a :class:`~neuronsim.Recorder`.
+
+    Parameters
+    ----------
+    source : TrainingAnimation or Recorder
+        A Recorder must have recorded ``"weight"`` and ``"bias"`` (each record is a frame,
+        labelled with its epoch).
+    X, Y : array_like, optional
+        Data for the decision-boundary panel (default: the TrainingAnimation's).
+    history : History or sequence of float, optional
+        The losses, for a Recorder (a TrainingAnimation keeps its own).
+    path : str or Path, optional
+        Also save there (``.gif``, or ``.mp4`` with ffmpeg).
+    fps : float, default 5
+    dpi : float, default 80
+    **style
+        ``node_color``, ``layout``, ``resolution``, ``log`` as for :class:`TrainingAnimation`.
+
+    Returns
+    -------
+    matplotlib.animation.FuncAnimation
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 2), ("tanh", 2), ("sigmoid", 1)], seed=0)
+    >>> rec = neuronsim.Recorder(net, quantities=("weight", "bias"))
+    >>> for step in range(3):
+    ...     net.set_weight("x1", "h1", 0.5 * step); rec.record()
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     animation = animate_training(rec, [[0, 0], [1, 1]], [0, 1], history=[0.3, 0.2, 0.1],
+    ...                                  path=f"{folder}/run.gif", resolution=10)
+    >>> type(animation).__name__
+    'FuncAnimation'
+    """
+    if isinstance(source, TrainingAnimation):
+        X = source.X if X is None else X
+        Y = source.Y if Y is None else Y
+        options = {**source.style, **style}
+        animation = _animation(source.template, source.epochs, source._apply, X, Y, source.losses,
+                               source.val_losses, fps=fps, **options)
+    elif hasattr(source, "quantities") and hasattr(source, "array"):
+        missing = [q for q in ("weight", "bias") if q not in source.quantities]
+        if missing:
+            raise NeuronsimError(f"animate_training needs a Recorder of 'weight' and 'bias'; "
+                                 f"this one did not record {', '.join(missing)}")
+        template = source.net.copy()
+        weights, biases = source.array("weight"), source.array("bias")
+        graph = template.graph
+
+        def apply(i):
+            for (src, dst), w in zip(source.edges, weights[i]):
+                if np.isfinite(w) and graph.has_edge(src, dst):
+                    graph.succ[src][dst]["weight"] = float(w)
+            for name, b in zip(source.neurons, biases[i]):
+                if np.isfinite(b) and name in template:
+                    template[name].bias = float(b)
+
+        record = _as_record(history) if history is not None else {"loss": []}
+        options = {"node_color": "bias", "layout": "layered", "resolution": 60, "log": False, **style}
+        animation = _animation(template, [int(s) for s in source.steps], apply, X, Y, record["loss"],
+                               record.get("val_loss") or [], fps=fps, **options)
+    else:
+        raise NeuronsimTypeError(f"animate_training takes a TrainingAnimation or a Recorder, got {type(source).__name__}")
+    if path is not None:
+        _save(animation, path, fps, dpi)
+    return animation
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+def _animation(template, epochs, apply, X, Y, losses, val_losses, *, fps, node_color, layout, resolution, log):
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation
+
+    if not epochs:
+        raise NeuronsimError("nothing to animate: no frames were captured")
+    boundary = X is not None and len(template.inputs) == 2
+    panels = [("topology", 1.7)] + ([("boundary", 1.15)] if boundary else []) + ([("loss", 1.15)] if len(losses) else [])
+    fig = plt.figure(figsize=(3.6 * sum(w for _, w in panels), 3.9))
+    grid = fig.add_gridspec(1, len(panels), width_ratios=[w for _, w in panels], left=0.02, right=0.97,
+                            bottom=0.14, top=0.86, wspace=0.35)
+    axes = {name: fig.add_subplot(grid[0, i]) for i, (name, _) in enumerate(panels)}
+
+    # One colour scale for the whole run, so a colour means the same number in every frame.
+    sample = None if X is None else np.asarray(X, dtype=float)[0].tolist()
+    weight_peak, node_low, node_high = 0.0, math.inf, -math.inf
+    inputs = {n.name for n in template.inputs}
+    for i in range(len(epochs)):
+        apply(i)
+        weight_peak = max(weight_peak, max((abs(w) for *_, w in template.edges()), default=0.0))
+        if node_color == "activation" and sample is not None:
+            template.forward(sample)
+            node_values = [n.a for n in template.neurons]
+        else:
+            node_values = [n.bias for n in template.neurons if n.name not in inputs]
+        if node_values:
+            node_low, node_high = min(node_low, min(node_values)), max(node_high, max(node_values))
+    weight_peak = weight_peak or 1.0
+    if node_color == "bias":
+        peak = max(abs(node_low), abs(node_high), 1e-9)
+        node_low, node_high = -peak, peak
+    if node_color == "activation" and sample is None:
+        node_color = "bias"
+        peak = max(abs(node_low), abs(node_high), 1e-9)
+        node_low, node_high = -peak, peak
+    topo = axes["topology"]
+    _colorbar(fig, topo, Normalize(-weight_peak, weight_peak), colormaps[EDGE_CMAP], EDGE_QUANTITIES["weight"][1],
+              62.0 if node_color is not None else 4.0)
+    if node_color is not None:
+        quantity = NODE_QUANTITIES[node_color]
+        _colorbar(fig, topo, Normalize(node_low, node_high), colormaps[quantity[1]], quantity[2], 4.0)
+    title = fig.suptitle("", fontsize=12)
+
+    losses = np.asarray(losses, dtype=float)
+    val_losses = np.asarray(val_losses, dtype=float)
+
+    def draw(i):
+        apply(i)
+        epoch = epochs[i]
+        if node_color == "activation":
+            template.forward(sample)
+        topo.clear()
+        topology(template, ax=topo, layout=layout, node_color=node_color, colorbar=False,
+                 edge_limit=weight_peak, node_limits=(node_low, node_high), labels=True)
+        if boundary:
+            axes["boundary"].clear()
+            decision_boundary(template, X, Y, ax=axes["boundary"], resolution=resolution, colorbar=False,
+                              legend=i == 0)
+        if "loss" in axes:
+            _loss_so_far(axes["loss"], losses, val_losses, epoch, log)
+        title.set_text(f"epoch {epoch}")
+        return []
+
+    animation = FuncAnimation(fig, draw, frames=len(epochs), interval=1000.0 / fps, blit=False,
+                              repeat=False, cache_frame_data=False)
+    animation.neuronsim_figure = fig
+    return animation
+
+
+def _loss_so_far(ax, losses, val_losses, epoch, log):
+    ax.clear()
+    epochs = np.arange(1, len(losses) + 1)
+    ax.plot(epochs, losses, color="#c8c8c8", linewidth=1.2)  # the whole run, for scale
+    done = epochs <= epoch
+    ax.plot(epochs[done], losses[done], color="C0", linewidth=1.8, label="training")
+    if len(val_losses) and np.isfinite(val_losses).any():
+        ax.plot(epochs[:len(val_losses)], val_losses, color="#e0e0e0", linewidth=1.0)
+        ax.plot(epochs[:len(val_losses)][done[:len(val_losses)]], val_losses[done[:len(val_losses)]],
+                color="C1", linewidth=1.6, label="validation")
+    if 0 < epoch <= len(losses):
+        ax.plot(epoch, losses[epoch - 1], "o", color="C0", markersize=6, markeredgecolor="white")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.grid(True, alpha=0.3)
+    ax.set_xlim(0, max(len(losses), 1) * 1.03)  # room for the marker at the last epoch
+
+
+def _save(animation, path, fps, dpi):
+    import matplotlib.pyplot as plt
+    from matplotlib import animation as mpl_animation
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".gif":
+        writer = mpl_animation.PillowWriter(fps=fps)
+    elif suffix == ".mp4":
+        if not mpl_animation.writers.is_available("ffmpeg"):
+            raise NeuronsimError(f"saving {path.name} needs ffmpeg on the PATH; install it or save as .gif")
+        writer = mpl_animation.FFMpegWriter(fps=fps)
+    else:
+        raise NeuronsimError(f"animations are saved as .gif or .mp4, got {path.name!r}")
+    try:
+        animation.save(path, writer=writer, dpi=dpi)
+    finally:
+        plt.close(animation.neuronsim_figure)
+    return path
+
+
+def _as_record(history):
+    """A dict with ``loss`` (and maybe ``val_loss``, ``metrics``, ``val_metrics``)."""
+    if isinstance(history, dict):
+        record = dict(history)
+    elif hasattr(history, "loss"):
+        record = {key: getattr(history, key, None) for key in ("loss", "val_loss", "metrics", "val_metrics")}
+    elif hasattr(history, "__len__") and not isinstance(history, str):
+        record = {"loss": list(history)}
+    else:
+        raise NeuronsimTypeError(f"expected a History, a dict with 'loss' or a list of losses, got {type(history).__name__}")
+    if record.get("loss") is None:
+        raise NeuronsimError("the history has no 'loss'")
+    return record
+
+
+def _short(names, limit=3):
+    """'h1, h2, h3' or 'h1_1 … h1_30 (30)' for a legend."""
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{names[0]} … {names[-1]} ({len(names)})"

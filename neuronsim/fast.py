@@ -241,13 +241,18 @@ class FastEngine:
         return A.T  # neuron-major: one row per neuron, one column per case
 
     def _checked_loss(self, loss, Y):
-        loss, fused = self.net._checked_loss(self.net._current_plan(), loss)
+        loss, _ = self.net._checked_loss(self.net._current_plan(), loss)
         if loss.target_range is not None:
             low, high = loss.target_range
             if Y.min() < low or Y.max() > high:
                 raise ValueRangeError(f"targets must lie in [{low}, {high}] for loss {loss.name!r}")
-        vfused = loss.vfused.get(fused and next(iter(self._out_acts))) if fused else None
-        return loss, vfused
+        return loss, self._vectorised_fused(loss)
+
+    def _vectorised_fused(self, loss):
+        """The loss's fused numpy forms when every output neuron has the same activation."""
+        if len(self._out_acts) != 1:
+            return None
+        return loss.vfused.get(next(iter(self._out_acts)))
 
     def _forward(self, XT):
         n = XT.shape[1]

@@ -97,6 +97,7 @@ class Optimizer:
 
     @property
     def state(self):
+        """``{parameter key: {slot: float}}``, a snapshot of the per-parameter state."""
         return {key: {slot: float(values[i]) for slot, values in self._slots.items()}
                 for i, key in enumerate(self._keys)}
 

@@ -273,41 +273,60 @@ def train(net, X, Y, *, loss, optimizer, epochs, batch_size=None, reduction="mea
     return run.fit(progress)
 
 
-# --- engines: forward and backward a batch, accumulating gradients on the graph --------------
+# --- engines: how a batch's gradients are computed and where parameters live during a run ----
 
 class _ObjectEngine:
-    """The object engine: neuron by neuron, case by case, through ``Network._forward/_backward``."""
+    """Neuron by neuron, case by case, through ``Network._forward/_backward``.
 
-    def __init__(self, net, X, Y):
-        self.net, self.X, self.Y = net, X, Y
+    Parameters are read from and written to the graph at every batch: the graph is always current.
+    """
 
-    def batch(self, plan, rows, loss, fused, outputs):
-        """Add the gradients of cases ``rows`` to the graph, append their outputs, return the
-        summed loss. The weights are read from the graph."""
-        forward, backward, X, Y = self.net._forward, self.net._backward, self.X, self.Y
+    def __init__(self, net, data, frozen):
+        self.net, self.frozen = net, frozen
+        self.X, self.Y = data[0], data[1]
+
+    def prepare(self, plan, loss_spec):
+        """(Re)bind to a plan; return ``(loss, fused)`` for it."""
+        self.params = _Params(plan, self.frozen)
+        self.keys = self.params.keys
+        self.plan = plan
+        return self.net._checked_loss(plan, loss_spec)
+
+    def batch(self, rows, loss, fused, outputs):
+        """Accumulate the gradients of cases ``rows``, append their outputs, return the summed loss."""
+        forward, backward, plan, X, Y = self.net._forward, self.net._backward, self.plan, self.X, self.Y
+        self.params.zero_grad()
         total = 0.0
-        for i in rows:
+        for i in rows.tolist():
             outputs.append(forward(plan, X[i]))
             total += backward(plan, Y[i], loss, fused)
         return total
 
+    def values(self):
+        return self.params.values()
 
-# name -> factory(net, X rows, Y rows) of an object with the ``batch`` method above. A batched
-# engine ("fast", neuronsim.fast) plugs in here under the same contract: the same gradients on
-# the graph's edges and neurons, outputs appended per case; the optimizer and loop are shared.
-_ENGINES = {"object": _ObjectEngine}
+    def grads(self):
+        return self.params.grads()
 
+    def write(self, values):
+        self.params.write(values)
 
-def _evaluate(net, plan, xs, ts, loss, fused):
-    """Summed loss and outputs of a forward pass over cases (no gradients touched)."""
-    total, outputs = 0.0, []
-    for x, t in zip(xs, ts):
-        outputs.append(net._forward(plan, x))
-        if fused is not None:
-            total += fused[0]([n.z for n in plan.outputs], t)
-        else:
-            total += loss.f(outputs[-1], t)
-    return total, outputs
+    def evaluate(self, X, Y, loss, fused):
+        """Summed loss and outputs of a forward pass over cases (no gradients touched)."""
+        plan, total, outputs = self.plan, 0.0, []
+        for x, t in zip(X, Y):
+            outputs.append(self.net._forward(plan, x))
+            if fused is not None:
+                total += fused[0]([n.z for n in plan.outputs], t)
+            else:
+                total += loss.f(outputs[-1], t)
+        return total, outputs
+
+    def sync(self):
+        """Make the graph current (it always is)."""
+
+    def resync(self):
+        """Re-read the graph after callbacks (nothing is held elsewhere)."""
 
 
 class _Params:
@@ -348,6 +367,70 @@ class _Params:
             neuron.bias_grad = 0.0
 
 
+class _BatchedEngine:
+    """neuronsim.fast: whole batches in numpy. During an epoch the engine's arrays hold the
+    parameters; :meth:`sync` writes weights and gradients into the graph (end of each epoch, before
+    callbacks, and whenever a batch callback is about to run), :meth:`resync` reads them back."""
+
+    def __init__(self, net, data, frozen):
+        from .fast import FastEngine  # imported late: the fast engine is optional machinery
+
+        self.net, self.frozen = net, frozen
+        self.XT = np.ascontiguousarray(np.array(data[0], dtype=float).T)
+        self.YT = np.ascontiguousarray(data[2].T)
+        self.engine = FastEngine(net)
+
+    def prepare(self, plan, loss_spec):
+        engine = self.engine
+        engine._ensure_compiled()
+        live = [i for i, key in enumerate(engine.keys) if key not in self.frozen]
+        self.live = np.array(live, dtype=int) if len(live) < len(engine.keys) else slice(None)
+        self.keys = engine.keys if isinstance(self.live, slice) else tuple(engine.keys[i] for i in live)
+        loss, _ = self.net._checked_loss(plan, loss_spec)
+        self.vfused = engine._vectorised_fused(loss)
+        return loss, self.vfused
+
+    def batch(self, rows, loss, fused, outputs):
+        engine = self.engine
+        engine.grads[:] = 0.0
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is judged by the caller
+            outputs.extend(engine._forward(self.XT[:, rows]).T)
+            return engine._backward(self.YT[:, rows], loss, self.vfused)
+
+    def values(self):
+        return self.engine.params[self.live]
+
+    def grads(self):
+        return self.engine.grads[self.live]
+
+    def write(self, values):
+        self.engine.params[self.live] = values
+        self.engine._refresh()
+
+    def evaluate(self, X, Y, loss, fused):
+        engine = self.engine
+        XT = np.array(X, dtype=float).T
+        YT = np.array(Y, dtype=float).T
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = engine._forward(XT)
+            if self.vfused is not None:
+                total = float(self.vfused[0](engine._cache[3][engine._out_rows].T, YT.T).sum())
+            else:
+                total = float(loss.vf(out.T, YT.T).sum())
+        return total, list(out.T)
+
+    def sync(self):
+        self.engine.push(grads=True)
+
+    def resync(self):
+        self.engine._ensure_compiled()
+        self.engine.pull()
+
+
+# name -> factory(net, (X rows, Y rows, Y array), frozen keys) of an engine with the methods above.
+_ENGINES = {"object": _ObjectEngine, "fast": _BatchedEngine}
+
+
 class _Run:
     """One call of :func:`train`: arguments checked at the door, then the epoch loop."""
 
@@ -383,7 +466,7 @@ class _Run:
         self.frozen = _checked_freeze(freeze, net)
         if engine not in _ENGINES:
             raise TrainingError(f"unknown engine {engine!r}; available: {', '.join(_ENGINES)}")
-        self.engine = _ENGINES[engine](net, self.data[0], self.data[1])
+        self.engine = _ENGINES[engine](net, self.data, self.frozen)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
                                  or seed < 0):
             raise TrainingError(f"seed must be None or an integer >= 0, got {seed!r}")
@@ -399,8 +482,7 @@ class _Run:
                 raise TrainingError(
                     f"the network now has {len(plan.inputs)} input and {len(plan.outputs)} output "
                     f"neurons; the data has {self.widths[0]} and {self.widths[1]} columns")
-            self.loss, self.fused = self.net._checked_loss(plan, self.loss_spec)
-            self.params = _Params(plan, self.frozen)
+            self.loss, self.fused = self.engine.prepare(plan, self.loss_spec)
             self.plan = plan
         return plan
 
@@ -440,32 +522,34 @@ class _Run:
         lr, mean = self.lrs[epoch - 1], self.reduction == "mean"
         outputs, total, stopped = [], 0.0, None
         for begin in range(0, n, self.batch_size):
-            rows = order[begin:begin + self.batch_size].tolist()
-            params = self.params
-            params.zero_grad()
+            rows = order[begin:begin + self.batch_size]
+            engine = self.engine
             try:
-                batch_loss = self.engine.batch(plan, rows, self.loss, self.fused, outputs)
+                batch_loss = engine.batch(rows, self.loss, self.fused, outputs)
             except OverflowError:
                 batch_loss = math.inf
             if not math.isfinite(batch_loss):
                 raise _diverged(epoch, _loss_culprit(plan, batch_loss), history)
-            g = params.grads()
+            g = engine.grads()
             if mean:
                 g /= len(rows)
-            w = params.values()
-            new = self.optimizer.update(params.keys, w, g, lr)
+            new = self.optimizer.update(engine.keys, engine.values(), g, lr)
             if not np.isfinite(new).all():
                 bad = int(np.flatnonzero(~np.isfinite(new))[0])
-                raise _diverged(epoch, f"{_describe(params.keys[bad])} became {new[bad]}", history)
-            params.write(new)
+                engine.sync()  # the graph keeps the last finite parameters
+                raise _diverged(epoch, f"{_describe(engine.keys[bad])} became {new[bad]}", history)
+            engine.write(new)
             total += batch_loss
             history.steps += 1
             history.batch_loss = batch_loss / len(rows) if mean else batch_loss
             if self.hooks["on_batch_end"]:
+                engine.sync()
                 if self._call("on_batch_end", history):
                     stopped = "callback"
                     break
+                engine.resync()
                 plan = self._current_plan()     # a batch hook may have edited the structure
+        self.engine.sync()
 
         seen = len(outputs)
         A, T = np.array(outputs, dtype=float), T_all[order[:seen]]
@@ -494,6 +578,7 @@ class _Run:
 
         if self._call("on_epoch_end", history) or stopped:
             return "callback"
+        self.engine.resync()
         return self._rule_fired(epoch, history, A, T)
 
     def _rule_fired(self, epoch, history, A, T):
@@ -521,7 +606,7 @@ class _Run:
     def _evaluate(self, xs, ts, epoch, history):
         plan = self._current_plan()
         try:
-            total, out = _evaluate(self.net, plan, xs, ts, self.loss, self.fused)
+            total, out = self.engine.evaluate(xs, ts, self.loss, self.fused)
         except OverflowError:
             total = math.inf
         if not math.isfinite(total):
@@ -608,6 +693,8 @@ def _checked_callbacks(callbacks):
         callbacks = ()
     elif callable(callbacks) or any(hasattr(callbacks, hook) for hook in _HOOKS):
         callbacks = (callbacks,)
+    elif not hasattr(callbacks, "__iter__"):
+        raise NeuronsimTypeError(f"callbacks must be a callback or a sequence of them, got {callbacks!r}")
     hooks = {hook: [] for hook in _HOOKS}
     for i, callback in enumerate(callbacks):
         if isinstance(callback, type):
@@ -626,6 +713,8 @@ def _checked_callbacks(callbacks):
 def _checked_freeze(freeze, net):
     if isinstance(freeze, str):
         freeze = (freeze,)
+    elif not hasattr(freeze, "__iter__"):
+        raise NeuronsimTypeError(f"freeze must be a collection of parameter keys, got {freeze!r}")
     keys = set(net.parameter_keys())
     frozen = set()
     for item in freeze:
@@ -683,6 +772,7 @@ def _postfix(history):
     fields.update((name, f"{values[-1]:.4g}") for name, values in history.metrics.items())
     if history.val_loss:
         fields["val_loss"] = f"{history.val_loss[-1]:.4g}"
+        fields.update((f"val_{name}", f"{values[-1]:.4g}") for name, values in history.val_metrics.items())
     return fields
 
 

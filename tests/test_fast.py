@@ -157,3 +157,117 @@ def test_bad_batches_are_rejected_with_their_shape():
     engine.forward([[1.0, 2.0]])
     with pytest.raises(ShapeError, match="Y"):
         engine.backward([[1.0], [0.0]])
+
+
+# --- training with engine="fast" ---------------------------------------------------------------
+
+from neuronsim import datasets, optim  # noqa: E402
+from neuronsim.train import EarlyStopping, TargetLoss, train  # noqa: E402
+
+
+def dag_net(seed=0):
+    return neuronsim.Network.from_spec({
+        "layers": [("identity", 2), ("tanh", 5), ("sigmoid", 3), ("sigmoid", 1)],
+        "edges": [["x1", "o1"], ["x2", "h2_2"]],
+    }, init="uniform", seed=seed)
+
+
+def by_key(net):
+    return dict(zip(net.parameter_keys(), net.parameters()))
+
+
+def assert_same_weights(a, b, tol=1e-10):
+    pa, pb = by_key(a), by_key(b)
+    assert pa.keys() == pb.keys()
+    for key in pa:
+        assert abs(pa[key] - pb[key]) <= tol * max(1.0, abs(pa[key])), key
+
+
+@pytest.mark.parametrize("make_optimizer, batch_size, reduction", [
+    (lambda: optim.SGD(lr=0.5, momentum=0.9), None, "sum"),
+    (lambda: optim.SGD(lr=0.3, momentum=0.5, nesterov=True, weight_decay=1e-3), 8, "mean"),
+    (lambda: optim.Adam(lr=0.01), 5, "mean"),
+    (lambda: optim.SGD(lr=0.2, schedule=optim.LinearDecay(end=0.02, epochs=30)), 1, "mean"),
+])
+def test_a_seeded_run_gives_the_same_weights_with_both_engines(make_optimizer, batch_size, reduction):
+    X, Y = datasets.moons(n=40, seed=1)
+    nets = {}
+    for engine in ("object", "fast"):
+        net = dag_net()
+        train(net, X, Y, loss="binary_cross_entropy", optimizer=make_optimizer(), epochs=30,
+              batch_size=batch_size, reduction=reduction, seed=3, progress=False, engine=engine)
+        nets[engine] = net
+    assert_same_weights(nets["object"], nets["fast"])
+
+
+def test_fast_training_histories_match_the_object_engine():
+    X, Y = datasets.xor()
+    histories = {}
+    for engine in ("object", "fast"):
+        net = dag_net(1)
+        histories[engine] = train(net, X, Y, loss="squared_error", optimizer=optim.SGD(lr=0.5, momentum=0.9),
+                                  epochs=50, reduction="sum", metrics=("accuracy",), progress=False,
+                                  validation=(X, Y), engine=engine)
+    np.testing.assert_allclose(histories["fast"].loss, histories["object"].loss, rtol=1e-10)
+    np.testing.assert_allclose(histories["fast"].val_loss, histories["object"].val_loss, rtol=1e-10)
+    assert histories["fast"].metrics == histories["object"].metrics
+
+
+def test_fast_training_leaves_current_weights_and_grads_in_the_graph_at_each_epoch_end():
+    X, Y = datasets.xor()
+    net = dag_net(2)
+    seen = []
+
+    def check(net, history):
+        engine_free = net.copy()  # the graph alone must reproduce the run's numbers
+        seen.append(np.allclose(engine_free.predict(X), net.predict(X)))
+        seen.append(all(np.isfinite(net.gradients())) and any(g != 0.0 for g in net.gradients()))
+
+    train(net, X, Y, loss="squared_error", optimizer="sgd", epochs=3, progress=False,
+          callbacks=[check], engine="fast")
+    assert seen and all(seen)
+
+
+def test_fast_training_picks_up_structural_edits_made_by_callbacks():
+    X, Y = datasets.xor()
+    net = dag_net(3)
+
+    def grow(net, history):
+        if history.epochs == 2:
+            net.add_neuron("extra", "tanh")
+            net.connect("x1", "extra", 0.1)
+            net.connect("extra", "o1", 0.1)
+
+    train(net, X, Y, loss="squared_error", optimizer=optim.SGD(lr=0.5, momentum=0.9), epochs=5,
+          progress=False, callbacks=[grow], engine="fast")
+    assert net.weight("extra", "o1") != 0.1 and net.weight("x1", "extra") != 0.1
+
+
+def test_fast_training_respects_frozen_parameters_stopping_rules_and_early_stopping():
+    X, Y = datasets.moons(n=60, seed=2)
+    net = dag_net(4)
+    frozen_weight, frozen_bias = net.weight("x1", "o1"), net["o1"].bias
+    history = train(net, X, Y, loss="binary_cross_entropy", optimizer=optim.Adam(lr=0.05), epochs=400,
+                    batch_size=10, seed=0, freeze=[("x1", "o1"), "o1"], stop=TargetLoss(0.3),
+                    progress=False, engine="fast")
+    assert net.weight("x1", "o1") == frozen_weight and net["o1"].bias == frozen_bias
+    assert history.stop_reason in ("target_loss", "max_epochs")
+    net2 = dag_net(4)
+    X_val, Y_val = datasets.moons(n=30, seed=9)
+    h2 = train(net2, X, Y, loss="binary_cross_entropy", optimizer=optim.Adam(lr=0.2), epochs=60,
+               batch_size=10, seed=0, validation=(X_val, Y_val), stop=EarlyStopping(patience=3),
+               progress=False, engine="fast")
+    best = h2.val_loss[h2.best_epoch - 1]
+    assert h2.stop_reason in ("early_stopping", "max_epochs")
+    loss_now = sum(net2.loss(x, y, "binary_cross_entropy") for x, y in zip(X_val.tolist(), Y_val.tolist()))
+    assert loss_now / len(X_val) == pytest.approx(best, rel=1e-9)
+
+
+def test_fast_training_divergence_keeps_finite_weights_in_the_graph():
+    X = np.linspace(-3, 3, 20)[:, None]
+    Y = 100.0 * X
+    net = neuronsim.Network.from_spec([("identity", 1), ("relu", 4), ("identity", 1)], seed=0)
+    with pytest.raises(neuronsim.errors.DivergenceError, match="epoch"):
+        train(net, X, Y, loss="squared_error", optimizer=optim.SGD(lr=10.0), epochs=50,
+              progress=False, engine="fast")
+    assert all(np.isfinite(net.parameters()))

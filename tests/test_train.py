@@ -2,6 +2,7 @@
 
 import io
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -168,6 +169,13 @@ def test_divergence_names_the_epoch_and_culprit_and_keeps_finite_weights():
     assert err.value.history.stop_reason == "diverged"
 
 
+def test_a_non_finite_update_names_the_parameter_and_is_not_written():
+    net = neuronsim.Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+    with pytest.raises(DivergenceError, match=r"at epoch 1: the weight of edge x1 -> o1 became -inf"):
+        fit(net, [[1.0]], [[-9.0]], optimizer=optim.SGD(lr=1e308))
+    assert net.parameters() == [1.0, 0.0]
+
+
 # --- bad arguments fail before any weight changes ----------------------------------------------
 
 BAD_ARGUMENTS = [
@@ -192,6 +200,8 @@ BAD_ARGUMENTS = [
     (dict(stop="soon"), TrainingError, "stop"),
     (dict(validation=(XOR_X, np.ones((4, 2)))), ShapeError, "Y_val has 2 columns"),
     (dict(callbacks=[42]), NeuronsimTypeError, r"callbacks\[0\]"),
+    (dict(callbacks=42), NeuronsimTypeError, "callbacks must be"),
+    (dict(freeze=3), NeuronsimTypeError, "freeze must be a collection"),
 ]
 
 
@@ -337,6 +347,14 @@ def test_no_progress_bar_when_disabled_or_not_a_terminal(monkeypatch):
     monkeypatch.setattr("sys.stderr", terminal)
     fit(xor_net(), epochs=2, progress=False)
     assert plain.getvalue() == "" and terminal.getvalue() == ""
+
+
+def test_training_runs_without_a_bar_when_tqdm_is_missing(monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    monkeypatch.setitem(sys.modules, "tqdm", None)          # makes ``import tqdm`` fail
+    assert fit(xor_net(), epochs=2, progress=True).epochs == 2
+    assert terminal.getvalue() == ""
 
 
 def test_history_to_dict_holds_the_record():

@@ -39,11 +39,19 @@ __all__ = ["layer_columns", "order_columns", "count_crossings", "layered_layout"
 _DENSE_CROSSING_CELLS = 4_000_000
 
 
-def _graph_and_io(net_or_graph):
-    """The DiGraph plus the input and output names (from the Network when it can say)."""
-    graph = getattr(net_or_graph, "graph", net_or_graph)
+def _graph_of(net_or_graph):
+    # checked in this order because a DiGraph has a ``graph`` attribute too (its attribute dict)
+    if isinstance(net_or_graph, nx.DiGraph):
+        return net_or_graph
+    graph = getattr(net_or_graph, "graph", None)
     if not isinstance(graph, nx.DiGraph):
         raise NeuronsimTypeError(f"expected a Network or a networkx.DiGraph, got {type(net_or_graph).__name__}")
+    return graph
+
+
+def _graph_and_io(net_or_graph):
+    """The DiGraph plus the input and output names (from the Network when it can say)."""
+    graph = _graph_of(net_or_graph)
     inputs = outputs = None
     if graph is not net_or_graph:
         try:
@@ -181,7 +189,7 @@ def layered_layout(net_or_graph, *, sweeps=4, column_gap=1.0, row_gap=1.0):
     >>> layered_layout(net)
     {'x1': (0.0, 0.5), 'x2': (0.0, -0.5), 'o1': (1.0, 0.0)}
     """
-    graph = getattr(net_or_graph, "graph", net_or_graph)
+    graph = _graph_of(net_or_graph)
     columns = layer_columns(net_or_graph)
     if sweeps:
         columns = order_columns(graph, columns, sweeps=sweeps)

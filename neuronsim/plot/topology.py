@@ -261,15 +261,20 @@ def _positions(net, layout, seed):
         return layered_layout(net)
     if layout not in _NX_LAYOUTS:
         raise NeuronsimError(f"unknown layout {layout!r}; known: layered, {', '.join(_NX_LAYOUTS)}")
-    if layout in ("spring", "random"):
-        placed = getattr(nx, f"{layout}_layout")(graph, seed=seed)
-    elif layout == "shell":
-        placed = nx.shell_layout(graph, nlist=[list(g) for g in nx.topological_generations(graph)])
-    else:
-        try:
-            placed = getattr(nx, f"{layout}_layout")(graph)
-        except (ImportError, nx.NetworkXException) as err:
-            raise NeuronsimError(f"networkx could not compute the {layout!r} layout: {err}") from None
+    # Layouts read an edge attribute "weight" as attraction or length; a neural weight is
+    # neither (and may be negative), so they see the bare structure.
+    structure = nx.Graph()
+    structure.add_nodes_from(graph)
+    structure.add_edges_from(graph.edges())
+    try:  # some layouts need scipy (kamada_kawai; spring above 500 neurons), some a planar graph
+        if layout in ("spring", "random"):
+            placed = getattr(nx, f"{layout}_layout")(structure, seed=seed)
+        elif layout == "shell":
+            placed = nx.shell_layout(structure, nlist=[list(g) for g in nx.topological_generations(graph)])
+        else:
+            placed = getattr(nx, f"{layout}_layout")(structure)
+    except (ImportError, nx.NetworkXException) as err:
+        raise NeuronsimError(f"networkx could not compute the {layout!r} layout: {err}") from None
     return {n: (float(x), float(y)) for n, (x, y) in placed.items()}
 
 
@@ -294,7 +299,8 @@ def _new_axes(positions, layered, colorbar):
         size = (7.5, 6.0)
     fig = plt.figure(figsize=size)
     right = 1 - (60.0 if colorbar else 8.0) / (72 * size[0])  # room for the colorbar's label
-    fig.subplots_adjust(left=0.02, right=right, bottom=0.03, top=0.97)
+    top = 1 - 24.0 / (72 * size[1])                            # and for a title
+    fig.subplots_adjust(left=0.02, right=right, bottom=0.03, top=top)
     return fig.add_subplot()
 
 
@@ -343,7 +349,7 @@ def _set_limits(ax, positions, arcs, *, layered, outside_labels):
         xy = np.vstack([xy] + [arc.vertices for arc in arcs.values()])
     (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
     if layered:
-        pad_x = 0.75 if outside_labels else 0.4
+        pad_x = 0.75 if outside_labels else 0.32
         pad_y = 0.7
     else:
         pad_x = 0.1 * max(x1 - x0, 1e-9)

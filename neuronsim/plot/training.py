@@ -128,7 +128,7 @@ def deltas(recorder, ax=None, *, by="layer", log=True, reduce="mean_abs"):
     ...     _ = net.forward([1.0]); _ = net.backward([target]); rec.record()
     >>> ax = deltas(rec)
     >>> [line.get_label() for line in ax.get_lines()]     # the input layer has no δ
-    ['layer 1: h1, h2', 'layer 2: o1']
+    ['1: h1, h2', '2: o1']
     """
     if by not in ("layer", "neuron"):
         raise NeuronsimError(f"by must be 'layer' or 'neuron', got {by!r}")
@@ -139,7 +139,7 @@ def deltas(recorder, ax=None, *, by="layer", log=True, reduce="mean_abs"):
     if ax is None:
         import matplotlib.pyplot as plt
 
-        ax = plt.figure(figsize=(6.0, 3.8), layout="constrained").add_subplot()
+        ax = plt.figure(figsize=(7.0, 3.8), layout="constrained").add_subplot()
     steps = recorder.steps
     layers = recorder.layers
     colour = [colormaps[LAYER_CMAP](0.85 * g / max(len(layers) - 1, 1)) for g in range(len(layers))]
@@ -148,7 +148,7 @@ def deltas(recorder, ax=None, *, by="layer", log=True, reduce="mean_abs"):
         for g, names in enumerate(layers):
             if np.isfinite(values[:, g]).any():
                 ax.plot(steps, values[:, g], color=colour[g], linewidth=1.8, marker="o" if len(steps) < 30 else None,
-                        markersize=3, label=f"layer {g}: {_short(names)}")
+                        markersize=3, label=f"{g}: {_short(names)}")
         ylabel = {"mean_abs": "mean |δ|", "max_abs": "max |δ|", "norm": "‖δ‖"}.get(reduce, reduce)
     else:
         values = np.abs(recorder.array("delta"))
@@ -158,14 +158,16 @@ def deltas(recorder, ax=None, *, by="layer", log=True, reduce="mean_abs"):
             shown = [n for n in names if np.isfinite(values[:, column[n]]).any()]
             for k, name in enumerate(shown):
                 ax.plot(steps, values[:, column[name]], color=colour[g], linewidth=thin, alpha=0.8,
-                        label=f"layer {g}: {_short(names)}" if k == 0 else "_nolegend_")
+                        label=f"{g}: {_short(names)}" if k == 0 else "_nolegend_")
         ylabel = "|δ|"
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("epoch" if recorder.per == "epoch" else "batch")
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+    # beside the plot: the lines of a deep network fill every corner
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, title="layer",
+              title_fontsize=8)
     return ax
 
 
@@ -368,7 +370,7 @@ def _animation(template, epochs, apply, X, Y, losses, val_losses, *, fps, node_c
     if not epochs:
         raise NeuronsimError("nothing to animate: no frames were captured")
     boundary = X is not None and len(template.inputs) == 2
-    panels = [("topology", 1.7)] + ([("boundary", 1.15)] if boundary else []) + ([("loss", 1.15)] if len(losses) else [])
+    panels = [("topology", 1.5)] + ([("boundary", 1.15)] if boundary else []) + ([("loss", 1.15)] if len(losses) else [])
     fig = plt.figure(figsize=(3.6 * sum(w for _, w in panels), 3.9))
     grid = fig.add_gridspec(1, len(panels), width_ratios=[w for _, w in panels], left=0.02, right=0.97,
                             bottom=0.14, top=0.86, wspace=0.35)

@@ -1,0 +1,787 @@
+"""Saving and loading networks as versioned JSON files, and exports for other graph tools.
+
+A network file is plain JSON (version 1)::
+
+    {"format": "neuronsim.network", "version": 1,
+     "neurons": [{"name": "x1", "activation": "identity", "bias": 0.0}, ...],
+     "edges": [["x1", "h1", 0.5], ...],
+     "inputs": ["x1", "x2"], "outputs": ["o1"],
+     "optimizer": {"type": "SGD", "config": {"lr": 0.1, "momentum": 0.9, ...},
+                   "state": {"keys": [["x1", "h1"], "h1", ...], "slots": {"velocity": [...]}}},
+     "metadata": {"epoch": 12, "note": "anything JSON"}}
+
+``inputs``/``outputs`` appear only when they were named explicitly (otherwise they are
+inferred again on loading), ``optimizer`` and ``metadata`` only when given. Neurons are listed
+in the order they were added and edges in an order that reproduces every neuron's incoming and
+outgoing link order (see :func:`neuronsim.spec.to_spec`), so a loaded network sums in the same
+order and gives bit-identical outputs and gradients. Floats are written with Python's shortest
+round-tripping repr, so every weight comes back bit for bit.
+
+Saving is atomic: the file is written to a temporary file in the same folder, flushed to disk
+and renamed over the target, so an interrupted save leaves the previous file intact. Loading
+reads JSON only (never pickle, eval or YAML tags) and validates every field; errors name the
+file and the field path, e.g. ``net.json: neurons[3].activation: unknown activation 'swishy'``.
+Structural and field problems raise :class:`~neuronsim.errors.SpecError`; problems with the
+file itself (missing, empty, not UTF-8, not JSON) raise
+:class:`~neuronsim.errors.NeuronsimError`.
+
+Examples
+--------
+>>> import os, tempfile
+>>> import neuronsim
+>>> from neuronsim import io
+>>> net = neuronsim.Network.from_spec([("identity", 2), ("tanh", 3), ("sigmoid", 1)], seed=0)
+>>> with tempfile.TemporaryDirectory() as folder:
+...     path = os.path.join(folder, "net.json")
+...     io.save(net, path, metadata={"epoch": 3})
+...     twin, optimizer, metadata = io.load(path, with_extras=True)
+>>> twin.parameters() == net.parameters(), optimizer, metadata
+(True, None, {'epoch': 3})
+"""
+
+import inspect
+import json
+import math
+import numbers
+import os
+import secrets
+import stat
+from collections import namedtuple
+from collections.abc import Mapping
+
+import networkx as nx
+import numpy as np
+
+from . import activations as _activations
+from . import optim as _optim
+from ._gc import paused_gc
+from .errors import NeuronsimError, NeuronsimTypeError, SpecError, ValueRangeError
+from .network import Network, insertion_consistent_edges
+from .spec import to_spec
+
+__all__ = ["FORMAT", "VERSION", "Saved", "save", "load", "to_document", "from_document",
+           "to_networkx", "write_graphml", "to_dot", "write_dot", "to_node_link", "write_node_link"]
+
+FORMAT = "neuronsim.network"
+VERSION = 1
+
+_FIELDS = ("format", "version", "neurons", "edges", "inputs", "outputs", "optimizer", "metadata")
+_OPTIMIZERS = {cls.__name__: cls for cls in (_optim.SGD, _optim.Adam)}
+_SCHEDULES = {cls.__name__: cls for cls in (_optim.StepDecay, _optim.ExponentialDecay, _optim.LinearDecay)}
+
+Saved = namedtuple("Saved", "network optimizer metadata")
+Saved.__doc__ = """What :func:`load` returns with ``with_extras=True``: unpack it as ``net, opt, meta``.
+
+``network`` is the :class:`~neuronsim.Network`; ``optimizer`` a ready-to-use
+:class:`~neuronsim.optim.Optimizer` with its saved configuration and per-parameter state (None
+when none was saved); ``metadata`` the saved dict (None when none was saved).
+"""
+
+
+# --- saving ---------------------------------------------------------------------------------------
+
+def save(net, path, *, optimizer=None, metadata=None, indent=None):
+    """Save a network (and optionally an optimizer's state and free metadata) as JSON, atomically.
+
+    Parameters
+    ----------
+    net : Network
+    path : str or os.PathLike
+    optimizer : SGD or Adam, optional
+        Its configuration (built-in learning-rate schedules included) and per-parameter state
+        are saved, so training can resume exactly where it stopped.
+    metadata : dict, optional
+        Free JSON data: str keys; values None, bool, int, finite float, str, lists/tuples
+        (loaded back as lists) and dicts. numpy scalars are saved as plain numbers.
+    indent : int, optional
+        Passed to :func:`json.dumps` (None: one compact line).
+
+    Raises
+    ------
+    NeuronsimTypeError, ValueRangeError
+        Metadata or optimizer state that JSON cannot hold (the message names the field).
+    SpecError
+        An activation that is not registered under its name.
+    TopologyError
+        A network load() would refuse (no inputs or outputs, ...).
+    NeuronsimError
+        The file could not be written; the previous file, if any, is unchanged.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "net.json")
+    ...     save(net, path)
+    ...     print(open(path).read())
+    {"format": "neuronsim.network", "version": 1, "neurons": [{"name": "x1", "activation": "identity", "bias": 0.0}, {"name": "o1", "activation": "sigmoid", "bias": 0.0}], "edges": [["x1", "o1", 1.0]], "inputs": ["x1"], "outputs": ["o1"]}
+    """
+    document = to_document(net, optimizer=optimizer, metadata=metadata)
+    try:
+        text = json.dumps(document, allow_nan=False, indent=indent) + "\n"
+    except (TypeError, ValueError) as err:  # to_document checked every value; this is a backstop
+        raise NeuronsimError(f"{os.fspath(path)}: cannot encode the network as JSON ({err})") from None
+    _atomic_write(path, lambda file: file.write(text.encode("ascii")))
+
+
+def to_document(net, *, optimizer=None, metadata=None):
+    """The JSON-ready dict that :func:`save` writes (see the module documentation).
+
+    Examples
+    --------
+    >>> import neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+    >>> sgd = neuronsim.optim.SGD(lr=0.5)
+    >>> _ = net.forward([1.0]); _ = net.backward([0.0]); sgd.step(net)
+    >>> to_document(net, optimizer=sgd)["optimizer"]["state"]
+    {'keys': [['x1', 'o1'], 'o1'], 'slots': {'velocity': [-0.5, -0.5]}}
+    """
+    if not isinstance(net, Network):
+        raise NeuronsimTypeError(f"expected a Network, got {type(net).__name__}")
+    net.outputs  # refuse what load() would refuse: a cycle, no inputs or outputs, a bad weight
+    document = {"format": FORMAT, "version": VERSION}
+    document.update(to_spec(net))
+    if optimizer is not None:
+        document["optimizer"] = _optimizer_document(optimizer, net)
+    if metadata is not None:
+        if not isinstance(metadata, Mapping):
+            raise NeuronsimTypeError(f"metadata must be a dict, got {type(metadata).__name__}")
+        document["metadata"] = _plain(metadata, "metadata", NeuronsimTypeError, ValueRangeError)
+    return document
+
+
+def _optimizer_document(optimizer, net):
+    cls = type(optimizer)
+    if _OPTIMIZERS.get(cls.__name__) is not cls:
+        raise NeuronsimTypeError(f"optimizer: cannot save a {cls.__name__}; neuronsim saves "
+                                 f"{', '.join(sorted(_OPTIMIZERS))}")
+    config = {}
+    for name in _config_names(cls):
+        value = getattr(optimizer, name)
+        if name == "schedule" and value is not None:
+            value = _schedule_document(value)
+        config[name] = list(value) if isinstance(value, tuple) else value
+    state = optimizer.state
+    known = set(net.parameter_keys())
+    for key in state:
+        if key not in known:
+            raise NeuronsimError(f"optimizer: its state names parameter {key!r}, which the network does not "
+                                 "have; was it used with another network?")
+    keys = list(state)
+    slots = {}
+    for slot in optimizer.slots:
+        values = [state[key][slot] for key in keys]
+        for i, value in enumerate(values):
+            if not math.isfinite(value):
+                raise ValueRangeError(f"optimizer.state.slots.{slot}[{i}] (parameter {keys[i]!r}) "
+                                      f"must be finite, got {value}")
+        slots[slot] = values
+    return {"type": cls.__name__, "config": config,
+            "state": {"keys": [list(key) if isinstance(key, tuple) else key for key in keys], "slots": slots}}
+
+
+def _config_names(cls):
+    return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
+
+
+def _schedule_document(schedule):
+    cls = type(schedule)
+    if _SCHEDULES.get(cls.__name__) is not cls:
+        raise NeuronsimTypeError(f"optimizer.config.schedule: cannot save a custom schedule ({schedule!r}); "
+                                 f"neuronsim saves {', '.join(sorted(_SCHEDULES))}")
+    return {"type": cls.__name__, **{name: getattr(schedule, name) for name in _config_names(cls)}}
+
+
+def _plain(value, path, type_error, range_error):
+    """A copy of ``value`` made of JSON types only, or an error naming the path of the culprit."""
+    try:
+        return _plain_walk(value, path, type_error, range_error)
+    except RecursionError:
+        raise type_error(f"{path}: nested too deeply") from None
+
+
+def _plain_walk(value, path, type_error, range_error):
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, _NonFinite):
+        raise range_error(f"{path}: must be finite, got {value.text}")
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        if not math.isfinite(value):
+            raise range_error(f"{path}: must be finite, got {value}")
+        return value
+    if isinstance(value, Mapping):
+        plain = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise type_error(f"{path}: keys must be strings, got {type(key).__name__} {key!r}")
+            plain[key] = _plain_walk(item, _child(path, key), type_error, range_error)
+        return plain
+    if isinstance(value, (list, tuple)):
+        return [_plain_walk(item, f"{path}[{i}]", type_error, range_error) for i, item in enumerate(value)]
+    raise type_error(f"{path}: {type(value).__name__} cannot be saved as JSON; use None, bool, int, float, "
+                     "str, lists and dicts with string keys")
+
+
+def _child(path, key):
+    if isinstance(key, str) and key.isidentifier():
+        return f"{path}.{key}"
+    return f"{path}[{json.dumps(key) if isinstance(key, str) else repr(key)}]"
+
+
+def _atomic_write(path, write):
+    """Write a file through ``write(binary_file)`` so that it appears complete or not at all.
+
+    The data goes to a temporary file in the target's folder, is flushed to disk, then renamed
+    over the target (``os.replace`` is atomic within a folder). On any failure the temporary
+    file is removed and the previous file is left untouched.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise NeuronsimTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    where = os.fspath(path)
+    target = os.path.realpath(where)  # through a symlink: replace the file it points to
+    folder, name = os.path.split(target)
+    temp = None
+    try:
+        fd, temp = _create_temp(folder, name)
+        with os.fdopen(fd, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        try:  # keep the permissions of the file we replace (a new file gets the umask's)
+            os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))
+        except OSError:
+            pass
+        os.replace(temp, target)
+        temp = None
+    except NeuronsimError:
+        raise
+    except Exception as err:
+        raise NeuronsimError(f"{where}: could not save ({err}); the previous file, if any, is unchanged") from err
+    finally:
+        if temp is not None:
+            try:
+                os.remove(temp)
+            except OSError:
+                pass
+    _sync_folder(folder)
+
+
+def _create_temp(folder, name):
+    """A new file ``.<name>.<random>.tmp`` in ``folder``, created with the umask's permissions."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temp = os.path.join(folder, f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(temp, flags, 0o666), temp
+        except FileExistsError:
+            continue
+
+
+def _sync_folder(folder):
+    """Best effort: make the rename itself durable (POSIX; a no-op where folders can't be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# --- loading --------------------------------------------------------------------------------------
+
+def load(path, *, with_extras=False):
+    """Load a network saved by :func:`save`, validating every field.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    with_extras : bool, default False
+        Also return the saved optimizer and metadata, as a :class:`Saved` ``(network,
+        optimizer, metadata)``.
+
+    Returns
+    -------
+    Network or Saved
+
+    Raises
+    ------
+    NeuronsimError
+        The file is missing, a directory, empty, not UTF-8 or not valid JSON (with line and
+        column).
+    SpecError
+        Wrong format or version, a missing, mistyped or unknown field, an unknown activation
+        (custom activations must be registered before loading), an edge to an unknown neuron,
+        a cycle, a non-finite number, a duplicate name, bad optimizer state or metadata. The
+        message starts with the file and the field path.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "bad.json")
+    ...     with open(path, "w") as file:
+    ...         _ = file.write('{"format": "neuronsim.network", "version": 1, '
+    ...                        '"neurons": [{"name": "x", "activation": "swishy", "bias": 0}], "edges": []}')
+    ...     try:
+    ...         load(path)
+    ...     except SpecError as err:
+    ...         print(str(err).replace(path, "bad.json")[:64])
+    bad.json: neurons[0].activation: unknown activation 'swishy'; kn
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise NeuronsimTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    where = os.fspath(path)
+    document = _parse(_read_text(where), where)
+    try:
+        return from_document(document, with_extras=with_extras)
+    except SpecError as err:
+        raise SpecError(f"{where}: {err}") from None
+
+
+def _read_text(where):
+    if os.path.isdir(where):
+        raise NeuronsimError(f"{where}: is a directory, not a network file")
+    try:
+        with open(where, "rb") as file:
+            data = file.read()
+    except FileNotFoundError:
+        raise NeuronsimError(f"{where}: no such file") from None
+    except OSError as err:
+        raise NeuronsimError(f"{where}: cannot read the file ({err.strerror or err})") from None
+    if not data.strip():
+        raise NeuronsimError(f"{where}: the file is empty, not a saved network")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        hint = " (it looks like a pickle; neuronsim never unpickles)" if data[:1] == b"\x80" else ""
+        raise NeuronsimError(f"{where}: not a network file: not UTF-8 text (byte {err.start}){hint}") from None
+
+
+class _NonFinite:
+    """Stands for a NaN/Infinity literal until validation reports it with its field path."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text):
+        self.text = text
+
+
+def _parse(text, where):
+    try:
+        return json.loads(text, parse_constant=_NonFinite)
+    except json.JSONDecodeError as err:
+        hint = "; the file looks truncated" if err.pos >= len(text.rstrip()) else ""
+        raise NeuronsimError(f"{where}: not valid JSON at line {err.lineno} column {err.colno} "
+                             f"({err.msg}){hint}") from None
+    except RecursionError:
+        raise NeuronsimError(f"{where}: not a network file: JSON nested too deeply") from None
+    except ValueError as err:  # e.g. an integer literal longer than Python converts
+        raise NeuronsimError(f"{where}: not valid JSON ({err})") from None
+
+
+def from_document(document, *, with_extras=False):
+    """Build a network from a parsed document (a dict as :func:`to_document` returns).
+
+    Validates like :func:`load` (errors name the field path, without a file name).
+
+    Examples
+    --------
+    >>> net = from_document({"format": "neuronsim.network", "version": 1,
+    ...                      "neurons": [{"name": "x", "activation": "identity", "bias": 0.0},
+    ...                                  {"name": "y", "activation": "tanh", "bias": 0.5}],
+    ...                      "edges": [["x", "y", 2.0]]})
+    >>> net
+    Network(2 neurons, 1 edges, inputs=['x'], outputs=['y'])
+    >>> from_document({"format": "neuronsim.network", "version": 2})
+    Traceback (most recent call last):
+    ...
+    neuronsim.errors.SpecError: version: unsupported version 2 (this neuronsim reads 1; the file was written by a newer one)
+    """
+    if not isinstance(document, dict):
+        raise SpecError(f"expected a JSON object at the top level, got {_got(document)}")
+    if "format" not in document:
+        raise SpecError(f"format: missing field; not a neuronsim network file (expected \"format\": \"{FORMAT}\")")
+    if document["format"] != FORMAT:
+        raise SpecError(f"format: expected {FORMAT!r}, got {_got(document['format'])}")
+    version = _required(document, "version", "", int)
+    if version != VERSION:
+        newer = "; the file was written by a newer one" if version > VERSION else ""
+        raise SpecError(f"version: unsupported version {version} (this neuronsim reads {VERSION}{newer})")
+    for key in document:
+        if key not in _FIELDS:
+            raise SpecError(f"{key}: unknown field; known: {', '.join(_FIELDS)}")
+    neurons = _required(document, "neurons", "", list)
+    edges = _required(document, "edges", "", list)
+    with paused_gc():
+        net, index = _network(neurons, edges)
+    for side in ("inputs", "outputs"):
+        if side in document:
+            _set_io(net, side, _typed(document[side], side, list), index)
+    try:
+        net.outputs  # inputs and outputs exist and are disjoint
+    except NeuronsimError as err:
+        raise SpecError(str(err)) from None
+    optimizer = None
+    if "optimizer" in document:
+        optimizer = _optimizer(_typed(document["optimizer"], "optimizer", dict), net)
+    metadata = None
+    if "metadata" in document:
+        metadata = _plain(_typed(document["metadata"], "metadata", dict), "metadata", SpecError, SpecError)
+    return Saved(net, optimizer, metadata) if with_extras else net
+
+
+def _network(neurons, edges):
+    net = Network()
+    index = {}  # neuron name -> position in "neurons"
+    for i, entry in enumerate(neurons):
+        where = f"neurons[{i}]"
+        _check_fields(entry, where, ("name", "activation", "bias"))
+        name = _name(entry["name"], f"{where}.name")
+        if name in index:
+            raise SpecError(f"{where}.name: duplicate neuron name {name!r} (first at neurons[{index[name]}])")
+        try:
+            activation = _activations.get(_typed(entry["activation"], f"{where}.activation", str))
+        except NeuronsimError as err:
+            raise SpecError(f"{where}.activation: {err} (register custom activations before loading)") from None
+        net.add_neuron(name, activation, _number(entry["bias"], f"{where}.bias"))
+        index[name] = i
+
+    first = {}  # (src, dst) -> position in "edges"
+    rows = []
+    for i, entry in enumerate(edges):
+        where = f"edges[{i}]"
+        if not isinstance(entry, list) or len(entry) != 3:
+            raise SpecError(f"{where}: expected [source, target, weight], got {_got(entry)}")
+        src, dst = _name(entry[0], f"{where}[0]"), _name(entry[1], f"{where}[1]")
+        for name in (src, dst):
+            if name not in index:
+                raise SpecError(f"{where}: unknown neuron {name!r} (edge {src} -> {dst})")
+        weight = _number(entry[2], f"{where}[2]")
+        if src == dst:
+            raise SpecError(f"{where}: would close the cycle {src} -> {src}")
+        if (src, dst) in first:
+            raise SpecError(f"{where}: duplicate edge {src} -> {dst} (first at edges[{first[src, dst]}])")
+        first[src, dst] = i
+        rows.append((src, dst, {"weight": weight, "grad": 0.0}))
+    # Added in file order, the links recreate every neuron's incoming and outgoing order.
+    net.graph.add_edges_from(rows)
+    if not nx.is_directed_acyclic_graph(net.graph):
+        cycle = nx.find_cycle(net.graph)
+        last = max(range(len(cycle)), key=lambda k: first[cycle[k][:2]])  # the link that closes it
+        cycle = cycle[last + 1:] + cycle[:last + 1]
+        names = [src for src, _ in cycle] + [cycle[-1][1]]
+        raise SpecError(f"edges[{first[cycle[-1][:2]]}]: would close the cycle {' -> '.join(names)}")
+    return net, index
+
+
+def _set_io(net, side, names, index):
+    seen = {}
+    for i, name in enumerate(names):
+        where = f"{side}[{i}]"
+        name = _name(name, where)
+        if name not in index:
+            raise SpecError(f"{where}: unknown neuron {name!r}")
+        if name in seen:
+            raise SpecError(f"{where}: repeated neuron {name!r} (first at {side}[{seen[name]}])")
+        seen[name] = i
+        if side == "inputs" and net.graph.in_degree(name):
+            upstream = ", ".join(net.graph.predecessors(name))
+            raise SpecError(f"{where}: neuron {name!r} has upstream links (from {upstream}); an input cannot")
+    (net.set_inputs if side == "inputs" else net.set_outputs)(names)
+
+
+def _optimizer(document, net):
+    _check_fields(document, "optimizer", ("type", "config", "state"))
+    kind = _typed(document["type"], "optimizer.type", str)
+    if kind not in _OPTIMIZERS:
+        raise SpecError(f"optimizer.type: unknown optimizer {kind!r}; known: {', '.join(sorted(_OPTIMIZERS))}")
+    cls = _OPTIMIZERS[kind]
+    optimizer = _configured(cls, _typed(document["config"], "optimizer.config", dict), "optimizer.config")
+
+    state = _typed(document["state"], "optimizer.state", dict)
+    _check_fields(state, "optimizer.state", ("keys", "slots"))
+    known = set(net.parameter_keys())
+    keys, seen = [], {}
+    for i, key in enumerate(_typed(state["keys"], "optimizer.state.keys", list)):
+        where = f"optimizer.state.keys[{i}]"
+        if isinstance(key, list) and len(key) == 2 and all(isinstance(name, str) for name in key):
+            key = tuple(key)  # a weight, (src, dst); JSON has no tuples
+        elif not isinstance(key, str):
+            raise SpecError(f"{where}: expected a bias key (neuron name) or a weight key [src, dst], got {_got(key)}")
+        if key not in known:
+            raise SpecError(f"{where}: {key!r} is not a parameter of this network")
+        if key in seen:
+            raise SpecError(f"{where}: repeated parameter {key!r} (first at optimizer.state.keys[{seen[key]}])")
+        seen[key] = i
+        keys.append(key)
+    slots = _typed(state["slots"], "optimizer.state.slots", dict)
+    _check_fields(slots, "optimizer.state.slots", cls.slots)
+    arrays = {}
+    for slot in cls.slots:
+        where = f"optimizer.state.slots.{slot}"
+        values = _typed(slots[slot], where, list)
+        if len(values) != len(keys):
+            raise SpecError(f"{where}: expected {len(keys)} values (one per key), got {len(values)}")
+        arrays[slot] = np.array([_number(v, f"{where}[{i}]") for i, v in enumerate(values)], dtype=float)
+    # Optimizers keep their state in aligned arrays; restore them as Optimizer.reset() shapes them.
+    optimizer._keys = tuple(keys)
+    optimizer._slots = arrays
+    return optimizer
+
+
+def _configured(cls, config, where):
+    """An instance of ``cls`` (an optimizer or a schedule) from its saved settings.
+
+    JSON types are checked here, so that a NaN literal or a wrong type is reported with its
+    path; the ranges are checked by ``cls`` itself.
+    """
+    names = _config_names(cls)
+    kwargs = {}
+    for key, value in config.items():
+        path = _child(where, key)
+        if key not in names:
+            raise SpecError(f"{path}: unknown setting; known: {', '.join(names)}")
+        if key == "schedule" and value is not None:
+            _typed(value, path, dict)
+            kind = _required(value, "type", path, str)
+            if kind not in _SCHEDULES:
+                raise SpecError(f"{path}.type: unknown schedule {kind!r}; known: {', '.join(sorted(_SCHEDULES))}")
+            value = _configured(_SCHEDULES[kind], {k: v for k, v in value.items() if k != "type"}, path)
+        elif key == "nesterov":
+            value = _typed(value, path, bool)
+        elif isinstance(value, list):
+            value = [_number(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        elif isinstance(value, (float, _NonFinite)):
+            value = _number(value, path)
+        kwargs[key] = value
+    try:
+        return cls(**kwargs)
+    except (NeuronsimError, TypeError) as err:  # a bad value, or a required setting missing
+        raise SpecError(f"{where}: {err}") from None
+
+
+# --- field checks (messages name the JSON path, the expected and the received type) -------------
+
+_KINDS = {dict: "an object", list: "an array", str: "a string", int: "an integer", bool: "a boolean"}
+
+
+def _json_kind(value):
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float, _NonFinite)):
+        return "number"
+    for cls, name in ((dict, "object"), (list, "array"), (str, "string")):
+        if isinstance(value, cls):
+            return name
+    return "null" if value is None else type(value).__name__
+
+
+def _got(value):
+    """``value`` described for an error message, in JSON's terms: "string 'abc'", "object"."""
+    kind = _json_kind(value)
+    if value is None or isinstance(value, (dict, list)):
+        return kind
+    if isinstance(value, _NonFinite):
+        text = value.text
+    elif isinstance(value, (bool, int, float, str)):
+        text = json.dumps(value)
+    else:
+        text = repr(value)
+    return f"{kind} {text if len(text) <= 40 else text[:37] + '...'}"
+
+
+def _typed(value, path, cls):
+    ok = isinstance(value, cls) and not (cls is int and isinstance(value, bool))
+    if not ok:
+        raise SpecError(f"{path}: expected {_KINDS[cls]}, got {_got(value)}")
+    return value
+
+
+def _required(document, key, where, cls):
+    path = f"{where}.{key}" if where else key
+    if key not in document:
+        raise SpecError(f"{path}: missing field")
+    return _typed(document[key], path, cls)
+
+
+def _check_fields(entry, where, fields):
+    _typed(entry, where, dict)
+    for key in entry:
+        if key not in fields:
+            raise SpecError(f"{where}: unknown field {key!r}; known: {', '.join(fields)}")
+    for key in fields:
+        if key not in entry:
+            raise SpecError(f"{where}: missing field {key!r}")
+
+
+def _name(value, path):
+    if not _typed(value, path, str):
+        raise SpecError(f"{path}: a neuron name must not be empty")
+    return value
+
+
+def _number(value, path):
+    """A finite float from a JSON number (integers accepted; NaN, ±Infinity and 1e999 refused)."""
+    if isinstance(value, _NonFinite):
+        raise SpecError(f"{path}: must be finite, got {value.text}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SpecError(f"{path}: expected a number, got {_got(value)}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise SpecError(f"{path}: must be finite, got an integer of {len(str(value))} digits") from None
+    if not math.isfinite(number):
+        raise SpecError(f"{path}: must be finite, got {number}")
+    return number
+
+
+# --- exports --------------------------------------------------------------------------------------
+
+def to_networkx(net, plain=True):
+    """The network as a new :class:`networkx.DiGraph`, for other graph tools.
+
+    Parameters
+    ----------
+    net : Network
+    plain : bool, default True
+        True: attributes are plain numbers and strings only, so :func:`networkx.write_graphml`
+        and :func:`networkx.write_gexf` accept the graph. Nodes carry ``activation`` (str),
+        ``bias``, ``bias_grad`` (float), ``role`` ("input", "output" or "hidden") and ``z``,
+        ``a``, ``delta`` when set; edges carry ``weight`` and ``grad``.
+        False: a copy of ``net.graph`` as a plain DiGraph whose nodes carry the network's own
+        :class:`~neuronsim.Neuron` objects (attribute ``neuron``); its edge attribute dicts are
+        copies, so editing them does not change the network.
+
+    Examples
+    --------
+    >>> import neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 1), ("tanh", 1)], init="constant")
+    >>> g = to_networkx(net)
+    >>> g.nodes["o1"], g.edges["x1", "o1"]
+    ({'activation': 'tanh', 'bias': 0.0, 'bias_grad': 0.0, 'role': 'output'}, {'weight': 1.0, 'grad': 0.0})
+    """
+    if not plain:
+        return nx.DiGraph(net.graph)
+    inputs = {n.name for n in net.inputs}
+    outputs = {n.name for n in net.outputs}
+    graph = nx.DiGraph()
+    for name in net.graph:
+        neuron = net[name]
+        role = "input" if name in inputs else "output" if name in outputs else "hidden"
+        attrs = {"activation": neuron.activation.name, "bias": float(neuron.bias),
+                 "bias_grad": float(neuron.bias_grad), "role": role}
+        for key in ("z", "a", "delta"):
+            if getattr(neuron, key) is not None:
+                attrs[key] = float(getattr(neuron, key))
+        graph.add_node(name, **attrs)
+    for src, dst in insertion_consistent_edges(net.graph):
+        data = net.graph.edges[src, dst]
+        graph.add_edge(src, dst, weight=float(data["weight"]), grad=float(data.get("grad", 0.0)))
+    return graph
+
+
+def write_graphml(net, path):
+    """Write the plain graph (see :func:`to_networkx`) as GraphML, atomically.
+
+    Examples
+    --------
+    >>> import os, tempfile, networkx as nx, neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 2), ("sigmoid", 1)], init="constant")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_graphml(net, os.path.join(folder, "net.graphml"))
+    ...     nx.read_graphml(os.path.join(folder, "net.graphml")).edges["x2", "o1"]["weight"]
+    1.0
+    """
+    graph = to_networkx(net)
+    _atomic_write(path, lambda file: nx.write_graphml(graph, file))
+
+
+def to_dot(net, precision=4):
+    """Graphviz DOT text of the network: neurons labelled with name and activation, links with
+    their weight, coloured by sign (blue positive, red negative) and as thick as they are large.
+
+    Needs no Graphviz installation; render the text with ``dot -Tsvg`` or any DOT viewer.
+
+    Examples
+    --------
+    >>> import neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
+    >>> print(to_dot(net))
+    digraph neuronsim {
+      rankdir=LR;
+      node [shape=circle, fontname="Helvetica"];
+      "x1" [label="x1\\nidentity", shape=box];
+      "o1" [label="o1\\nsigmoid", shape=doublecircle];
+      { rank=source; "x1"; }
+      { rank=sink; "o1"; }
+      "x1" -> "o1" [label="1", color="#2166ac", penwidth=4];
+    }
+    """
+    graph = to_networkx(net)
+    lines = ["digraph neuronsim {", "  rankdir=LR;", '  node [shape=circle, fontname="Helvetica"];']
+    shapes = {"input": ", shape=box", "output": ", shape=doublecircle", "hidden": ""}
+    for name, data in graph.nodes(data=True):
+        label = f"{_dot_escape(name)}\\n{_dot_escape(data['activation'])}"
+        if data["role"] != "input" and data["bias"] != 0.0:
+            label += f"\\nb={data['bias']:.{precision}g}"
+        lines.append(f'  {_dot_id(name)} [label="{label}"{shapes[data["role"]]}];')
+    for role, rank in (("input", "source"), ("output", "sink")):
+        names = " ".join(f"{_dot_id(n)};" for n, r in graph.nodes(data="role") if r == role)
+        lines.append(f"  {{ rank={rank}; {names} }}")
+    largest = max((abs(w) for _, _, w in graph.edges(data="weight")), default=0.0) or 1.0
+    for src, dst, weight in graph.edges(data="weight"):
+        color = "#2166ac" if weight > 0 else "#b2182b" if weight < 0 else "#999999"
+        width = 1.0 + 3.0 * abs(weight) / largest
+        lines.append(f'  {_dot_id(src)} -> {_dot_id(dst)} [label="{weight:.{precision}g}", '
+                     f'color="{color}", penwidth={width:.3g}];')
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _dot_escape(text):
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _dot_id(name):
+    return f'"{_dot_escape(name)}"'
+
+
+def write_dot(net, path, precision=4):
+    """Write :func:`to_dot` text (UTF-8), atomically."""
+    text = to_dot(net, precision) + "\n"
+    _atomic_write(path, lambda file: file.write(text.encode("utf-8")))
+
+
+def to_node_link(net):
+    """The plain graph (see :func:`to_networkx`) as node-link data (a JSON-ready dict).
+
+    Examples
+    --------
+    >>> import neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
+    >>> data = to_node_link(net)
+    >>> [node["id"] for node in data["nodes"]], data["edges"]
+    (['x1', 'o1'], [{'weight': 1.0, 'grad': 0.0, 'source': 'x1', 'target': 'o1'}])
+    """
+    graph = to_networkx(net)
+    try:
+        return nx.node_link_data(graph, edges="edges")
+    except TypeError:  # networkx < 3.4 names them "links"
+        data = nx.node_link_data(graph)
+        data["edges"] = data.pop("links")
+        return data
+
+
+def write_node_link(net, path, indent=None):
+    """Write :func:`to_node_link` data as JSON, atomically."""
+    text = json.dumps(to_node_link(net), allow_nan=False, indent=indent) + "\n"
+    _atomic_write(path, lambda file: file.write(text.encode("ascii")))

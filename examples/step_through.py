@@ -1,6 +1,6 @@
 """Step through backpropagation one neuron at a time, then watch the deltas over training.
 
-A 2-3-2-1 network with a skip link learns XOR. First one case is propagated forward and
+A 2-3-2-1 network (tanh hidden layers, sigmoid output) with a skip link learns XOR. First one case is propagated forward and
 backward *step by step*: each step prints the equation behind that neuron's delta, with the
 network's own numbers. Then the network trains with a Recorder attached, and the mean |delta|
 of each layer is printed per epoch — Nielsen's picture of how the error signal fades on its way
@@ -15,13 +15,13 @@ import neuronsim
 from neuronsim import datasets, optim
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--epochs", type=int, default=300)
+parser.add_argument("--epochs", type=int, default=200)
 args = parser.parse_args()
 
 net = neuronsim.Network.from_spec({
-    "layers": [("identity", 2), ("sigmoid", 3), ("sigmoid", 2), ("sigmoid", 1)],
+    "layers": [("identity", 2), ("tanh", 3), ("tanh", 2), ("sigmoid", 1)],
     "edges": [["x1", "o1"]],  # a skip link: input straight to the output
-}, init="uniform", seed=4)
+}, seed=0)
 x, target = [1.0, 0.0], [1.0]
 
 print("forward, one neuron at a time:")
@@ -46,16 +46,16 @@ print("  " + net.explain("h1_1"))
 print("  " + net.explain(("x1", "h1_1")))
 
 X, Y = datasets.xor()
-recorder = neuronsim.Recorder(net, quantities=("delta",), per="batch", every=4)  # one batch = one sweep
-history = neuronsim.train(net, X, Y, loss="squared_error", optimizer=optim.SGD(lr=0.5, momentum=0.9),
-                          epochs=args.epochs, batch_size=len(X), reduction="sum", shuffle=False,
-                          callbacks=[recorder], progress=False)
-# The recorder snapshots the deltas of the last case of each sweep.
-layers = recorder.by_layer("delta")
+every = max(1, args.epochs // 10)
+recorder = neuronsim.Recorder(net, quantities=("delta",), every=every)  # after each k-th sweep
+history = neuronsim.train(net, X, Y, loss="squared_error", optimizer=optim.SGD(lr=0.1, momentum=0.9),
+                          epochs=args.epochs, reduction="sum", shuffle=False, callbacks=[recorder],
+                          progress=False)
+# At an epoch's end each neuron holds the delta of the sweep's last case, (1, 1) -> 0.
 names = ["layer " + "/".join(layer) for layer in recorder.layers[1:]]
-print(f"\nmean |delta| per layer while training ({len(recorder)} records, every {recorder.every} sweeps):")
-print("  sweep  " + "  ".join(f"{n:>24}" for n in names))
-for step, row in list(zip(recorder.steps, layers))[:: max(1, len(recorder) // 10)]:
-    print(f"  {int(step) * 4:5d}  " + "  ".join(f"{v:24.6f}" for v in row[1:]))
-print(f"\nfinal loss {history.loss[-1]:.4f} after {history.epochs} sweeps; outputs:",
+print(f"\nmean |delta| per layer while training (every {every} sweeps; the last case of each sweep):")
+print("  sweep  " + "".join(f"{n:>26}" for n in names))
+for sweep, row in zip(recorder.steps, recorder.by_layer("delta")):
+    print(f"  {int(sweep):5d}  " + "".join(f"{v:26.6f}" for v in row[1:]))
+print(f"\nfinal loss E = {history.loss[-1]:.4f} after {history.epochs} sweeps; outputs:",
       [round(float(v), 3) for v in net.predict(X).ravel()])

@@ -13,7 +13,7 @@ Examples
 ['-4.45108e-05', '0.00660476', '0.00660476']
 """
 
-from . import activations, errors, init, losses
+from . import activations, datasets, errors, init, losses, metrics, optim
 from .activations import Activation
 from .errors import NeuronsimError
 from .gradcheck import GradcheckReport, gradcheck
@@ -21,10 +21,12 @@ from .losses import Loss
 from .network import Network
 from .neuron import Neuron
 from .recorder import Recorder
+from .train import EarlyStopping, History, TargetLoss, Tolerance, train
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Network", "Neuron", "Activation", "Loss", "NeuronsimError", "gradcheck", "GradcheckReport", "Recorder",
-    "activations", "losses", "init", "errors",
+    "train", "History", "TargetLoss", "Tolerance", "EarlyStopping",
+    "activations", "losses", "init", "errors", "optim", "metrics", "datasets",
 ]

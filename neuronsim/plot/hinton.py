@@ -157,7 +157,8 @@ def hinton(net_or_matrix, src_group=None, dst_group=None, ax=None, *, max_weight
     ax.set_xlim(-0.5, matrix.shape[1] - 0.5)
     ax.set_ylim(-0.5, matrix.shape[0] - 0.5)
     ax.set_aspect("equal")
-    ax.set_xticks(range(matrix.shape[1]), columns, rotation=90 if max(map(len, columns), default=0) > 3 else 0)
+    crowded = max(map(len, columns), default=0) > 4 or len(columns) > 16
+    ax.set_xticks(range(matrix.shape[1]), columns, rotation=90 if crowded else 0)
     ax.set_yticks(range(matrix.shape[0]), rows[::-1])
     ax.xaxis.tick_top()
     ax.tick_params(length=0, labelsize=9)
@@ -169,6 +170,7 @@ def hinton(net_or_matrix, src_group=None, dst_group=None, ax=None, *, max_weight
     if bias_column:
         ax.axvline(matrix.shape[1] - 1.5, color="#303030", linewidth=1.5, zorder=3)
     ax.set_xlabel("from", fontsize=9)
+    ax.xaxis.set_label_position("top")
     ax.set_ylabel("to", fontsize=9)
     if legend:
         handles = [Patch(facecolor=POSITIVE, edgecolor="#505050", label="positive"),

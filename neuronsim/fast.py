@@ -35,6 +35,8 @@ True
 True
 """
 
+import operator
+
 import numpy as np
 
 from ._gc import paused_gc
@@ -42,6 +44,7 @@ from .errors import NeuronsimError, ShapeError, ValueRangeError
 
 __all__ = ["FastEngine", "compile"]
 
+_WEIGHT = operator.itemgetter("weight")
 _MASKED_MIN_DENSITY = 0.08   # below this a block's links are walked as index arrays
 
 
@@ -161,21 +164,24 @@ class FastEngine:
 
     def pull(self):
         """Read weights and biases from the graph into the engine's arrays."""
-        self.weights[:] = np.fromiter((d["weight"] for d in self._edge_dicts), float, len(self._edge_dicts))
+        self.weights[:] = list(map(_WEIGHT, self._edge_dicts))
         self.biases[:] = [n._bias for n in self._neurons]
         self._refresh()
 
     def push(self, grads=False):
         """Write the engine's weights and biases (and, with ``grads``, its gradients) to the graph."""
+        if grads:  # one walk over the links for both numbers: this runs every epoch
+            for data, value, grad in zip(self._edge_dicts, self.weights.tolist(), self.weight_grads.tolist()):
+                data["weight"] = value
+                data["grad"] = grad
+            for neuron, value, grad in zip(self._neurons, self.biases.tolist(), self.bias_grads.tolist()):
+                neuron._bias = value
+                neuron.bias_grad = grad
+            return
         for data, value in zip(self._edge_dicts, self.weights.tolist()):
             data["weight"] = value
         for neuron, value in zip(self._neurons, self.biases.tolist()):
             neuron._bias = value
-        if grads:
-            for data, value in zip(self._edge_dicts, self.weight_grads.tolist()):
-                data["grad"] = value
-            for neuron, value in zip(self._neurons, self.bias_grads.tolist()):
-                neuron.bias_grad = value
 
     def set_params(self, values):
         """Replace the flat parameter vector (in :attr:`keys` order); the graph is written at the

@@ -379,7 +379,8 @@ def _parse(text, where):
     try:
         return json.loads(text, parse_constant=_NonFinite)
     except json.JSONDecodeError as err:
-        hint = "; the file looks truncated" if err.pos >= len(text.rstrip()) else ""
+        truncated = err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string")
+        hint = "; the file looks truncated" if truncated else ""
         raise NeuronsimError(f"{where}: not valid JSON at line {err.lineno} column {err.colno} "
                              f"({err.msg}){hint}") from None
     except RecursionError:
@@ -448,8 +449,9 @@ def _network(neurons, edges):
         name = _name(entry["name"], f"{where}.name")
         if name in index:
             raise SpecError(f"{where}.name: duplicate neuron name {name!r} (first at neurons[{index[name]}])")
+        activation = _typed(entry["activation"], f"{where}.activation", str)
         try:
-            activation = _activations.get(_typed(entry["activation"], f"{where}.activation", str))
+            activation = _activations.get(activation)
         except NeuronsimError as err:
             raise SpecError(f"{where}.activation: {err} (register custom activations before loading)") from None
         net.add_neuron(name, activation, _number(entry["bias"], f"{where}.bias"))

@@ -122,6 +122,7 @@ class Network:
         self._explicit_outputs = None
         self._io_version = 0
         self._plan = None
+        self._engine = None  # the compiled batched engine, reused while the structure holds
 
     # --- the graph and its neurons ------------------------------------------------------------
 
@@ -634,6 +635,10 @@ class Network:
     def compile(self):
         """A batched numpy engine over this graph (see :mod:`neuronsim.fast`).
 
+        The compiled engine is kept and returned again while the structure is unchanged (a
+        structural edit makes the next call compile anew); it always starts from the graph's
+        current weights.
+
         Examples
         --------
         >>> net = Network.from_spec([("identity", 2), ("identity", 1)], init="constant")
@@ -643,7 +648,12 @@ class Network:
         """
         from .fast import FastEngine  # the fast engine builds on Network; imported late
 
-        return FastEngine(self)
+        engine = self._engine
+        if engine is None or engine._key != self._current_plan().key:
+            engine = self._engine = FastEngine(self)
+        else:
+            engine.pull()  # the graph is the truth: start from its current weights
+        return engine
 
     # --- stepping through and explaining ------------------------------------------------------
 

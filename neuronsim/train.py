@@ -283,7 +283,7 @@ class _ObjectEngine:
 
     def __init__(self, net, data, frozen):
         self.net, self.frozen = net, frozen
-        self.X, self.Y = data[0], data[1]
+        self.X, self.Y = data[0].tolist(), data[1].tolist()  # Python floats: the fastest per case
 
     def prepare(self, plan, loss_spec):
         """(Re)bind to a plan; return ``(loss, fused)`` for it."""
@@ -293,13 +293,15 @@ class _ObjectEngine:
         return self.net._checked_loss(plan, loss_spec)
 
     def batch(self, rows, loss, fused, outputs):
-        """Accumulate the gradients of cases ``rows``, append their outputs, return the summed loss."""
+        """Accumulate the gradients of cases ``rows``, append their outputs (one block per batch),
+        return the summed loss."""
         forward, backward, plan, X, Y = self.net._forward, self.net._backward, self.plan, self.X, self.Y
         self.params.zero_grad()
-        total = 0.0
+        total, block = 0.0, []
         for i in rows.tolist():
-            outputs.append(forward(plan, X[i]))
+            block.append(forward(plan, X[i]))
             total += backward(plan, Y[i], loss, fused)
+        outputs.append(block)
         return total
 
     def values(self):
@@ -314,7 +316,7 @@ class _ObjectEngine:
     def evaluate(self, X, Y, loss, fused):
         """Summed loss and outputs of a forward pass over cases (no gradients touched)."""
         plan, total, outputs = self.plan, 0.0, []
-        for x, t in zip(X, Y):
+        for x, t in zip(X.tolist(), Y.tolist()):
             outputs.append(self.net._forward(plan, x))
             if fused is not None:
                 total += fused[0]([n.z for n in plan.outputs], t)
@@ -373,12 +375,9 @@ class _BatchedEngine:
     callbacks, and whenever a batch callback is about to run), :meth:`resync` reads them back."""
 
     def __init__(self, net, data, frozen):
-        from .fast import FastEngine  # imported late: the fast engine is optional machinery
-
         self.net, self.frozen = net, frozen
-        self.XT = np.ascontiguousarray(np.array(data[0], dtype=float).T)
-        self.YT = np.ascontiguousarray(data[2].T)
-        self.engine = FastEngine(net)
+        self.X, self.Y = data
+        self.engine = net.compile()
 
     def prepare(self, plan, loss_spec):
         engine = self.engine
@@ -394,8 +393,8 @@ class _BatchedEngine:
         engine = self.engine
         engine.grads[:] = 0.0
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is judged by the caller
-            outputs.extend(engine._forward(self.XT[:, rows]).T)
-            return engine._backward(self.YT[:, rows], loss, self.vfused)
+            outputs.append(engine._forward(self.X[rows].T).T)
+            return engine._backward(self.Y[rows].T, loss, self.vfused)
 
     def values(self):
         return self.engine.params[self.live]
@@ -409,15 +408,14 @@ class _BatchedEngine:
 
     def evaluate(self, X, Y, loss, fused):
         engine = self.engine
-        XT = np.array(X, dtype=float).T
-        YT = np.array(Y, dtype=float).T
+        XT, YT = X.T, Y.T
         with np.errstate(over="ignore", invalid="ignore"):
             out = engine._forward(XT)
             if self.vfused is not None:
                 total = float(self.vfused[0](engine._cache[3][engine._out_rows].T, YT.T).sum())
             else:
                 total = float(loss.vf(out.T, YT.T).sum())
-        return total, list(out.T)
+        return total, out.T
 
     def sync(self):
         self.engine.push(grads=True)
@@ -515,7 +513,7 @@ class _Run:
     def _epoch(self, epoch, history, bar):
         """Run one epoch, record it, and return a stop reason or None."""
         plan = self._current_plan()
-        T_all = self.data[2]
+        T_all = self.data[1]
         n = len(T_all)
         shuffled = self.shuffle and self.batch_size < n
         order = self.rng.permutation(n) if shuffled else np.arange(n)
@@ -551,8 +549,9 @@ class _Run:
                 plan = self._current_plan()     # a batch hook may have edited the structure
         self.engine.sync()
 
-        seen = len(outputs)
-        A, T = np.array(outputs, dtype=float), T_all[order[:seen]]
+        A = np.concatenate([np.asarray(block, dtype=float) for block in outputs])
+        seen = len(A)
+        T = T_all[order[:seen]]
         history.loss.append(total / seen if mean else total)
         for name, fn in self.metrics.items():
             history.metrics[name].append(float(fn(T, A)))
@@ -560,8 +559,8 @@ class _Run:
         history.epochs = epoch
         monitored = history.loss[-1]
         if self.validation is not None:
-            X_val, Y_val, T_val = self.validation
-            val_total, val_out = self._evaluate(X_val, Y_val, epoch, history)
+            X_val, T_val = self.validation
+            val_total, val_out = self._evaluate(X_val, T_val, epoch, history)
             history.val_loss.append(val_total / len(val_out) if mean else val_total)
             for name, fn in self.metrics.items():
                 history.val_metrics[name].append(float(fn(T_val, np.array(val_out))))
@@ -578,7 +577,8 @@ class _Run:
 
         if self._call("on_epoch_end", history) or stopped:
             return "callback"
-        self.engine.resync()
+        if self.hooks["on_epoch_end"]:
+            self.engine.resync()  # a callback may have edited weights or structure
         return self._rule_fired(epoch, history, A, T)
 
     def _rule_fired(self, epoch, history, A, T):
@@ -595,8 +595,8 @@ class _Run:
                 seen, limit, which = float(np.abs(A - T).max()), rule.tolerance, 1
             if seen <= limit:   # met during the passes: confirm on the final weights
                 if clean is None:
-                    X, Y, T_all = self.data
-                    total, out = self._evaluate(X, Y, epoch, history)
+                    X, T_all = self.data
+                    total, out = self._evaluate(X, T_all, epoch, history)
                     clean = (total / len(out) if self.reduction == "mean" else total,
                              float(np.abs(np.array(out) - T_all).max()))
                 if clean[which] <= limit:
@@ -633,7 +633,7 @@ def _count(name, value):
 
 
 def _checked_data(X, Y, plan, loss, x_name, y_name):
-    """``(X rows, Y rows, Y array)``: rows as lists of floats, checked against the network."""
+    """``(X, Y)`` as float arrays of shape (n, inputs) and (n, outputs), checked against the network."""
     X = _matrix(X, x_name, len(plan.inputs), "input")
     Y = _matrix(Y, y_name, len(plan.outputs), "output")
     if len(X) != len(Y):
@@ -645,7 +645,7 @@ def _checked_data(X, Y, plan, loss, x_name, y_name):
             r, c = map(int, outside[0])
             raise ValueRangeError(f"{y_name}[{r}, {c}] = {Y[r, c]} is outside [{low}, {high}] "
                                   f"required by loss {loss.name!r}")
-    return X.tolist(), Y.tolist(), Y
+    return X, Y
 
 
 def _matrix(values, name, width, side):

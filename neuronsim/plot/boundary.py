@@ -14,7 +14,6 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import ListedColormap, Normalize
-from matplotlib.lines import Line2D
 
 from ..errors import NeuronsimError, ShapeError, TopologyError
 

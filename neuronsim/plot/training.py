@@ -133,7 +133,8 @@ def deltas(recorder, ax=None, *, by="layer", log=True, reduce="mean_abs"):
     if by not in ("layer", "neuron"):
         raise NeuronsimError(f"by must be 'layer' or 'neuron', got {by!r}")
     if "delta" not in recorder.quantities:
-        raise NeuronsimError(f"deltas() needs a Recorder of 'delta'; this one recorded {', '.join(recorder.quantities)}")
+        raise NeuronsimError(f"deltas() needs a Recorder of 'delta'; this one recorded "
+                             f"{', '.join(recorder.quantities)}")
     if not len(recorder):
         raise NeuronsimError("the Recorder holds no records yet")
     if ax is None:
@@ -268,11 +269,18 @@ class TrainingAnimation:
         current = self.template.parameters()
         self.template.set_parameters([values.get(key, old) for key, old in zip(keys, current)])
 
+    def _replay(self):
+        return _Replay(self.template, self.epochs, self._apply, self.losses, self.val_losses)
+
+    def frame(self, i, **style):
+        """Frame ``i`` alone, as a :class:`matplotlib.figure.Figure` (a still of that epoch)."""
+        fig, draw = _frames(self._replay(), self.X, self.Y, **{**self.style, **style})
+        draw(i)
+        return fig
+
     def to_animation(self, *, fps=5, **style):
         """The frames as a :class:`matplotlib.animation.FuncAnimation` (style overrides allowed)."""
-        options = {**self.style, **style}
-        return _animation(self.template, self.epochs, self._apply, self.X, self.Y, self.losses,
-                          self.val_losses, fps=fps, **options)
+        return _animation(self._replay(), self.X, self.Y, fps, {**self.style, **style})
 
     def save(self, path, *, fps=5, dpi=80, **style):
         """Render every frame to ``path``: ``.gif`` (Pillow) or ``.mp4`` (needs ffmpeg).
@@ -286,7 +294,8 @@ class TrainingAnimation:
         NeuronsimError
             Another suffix, or ``.mp4`` without ffmpeg on the PATH.
         """
-        return _save(self.to_animation(fps=fps, **style), path, fps, dpi)
+        writer = _writer(path, fps)  # checked before any drawing
+        return _save(self.to_animation(fps=fps, **style), path, writer, dpi)
 
 
 def animate_training(source, X=None, Y=None, *, history=None, path=None, fps=5, dpi=80, **style):
@@ -311,6 +320,12 @@ def animate_training(source, X=None, Y=None, *, history=None, path=None, fps=5, 
     Returns
     -------
     matplotlib.animation.FuncAnimation
+        Its figure is ``animation.neuronsim_figure``.
+
+    Raises
+    ------
+    NeuronsimError
+        A Recorder without weights or biases, or a ``path`` that is not .gif / .mp4.
 
     Examples
     --------
@@ -327,50 +342,76 @@ def animate_training(source, X=None, Y=None, *, history=None, path=None, fps=5, 
     >>> type(animation).__name__
     'FuncAnimation'
     """
+    writer = None if path is None else _writer(path, fps)
     if isinstance(source, TrainingAnimation):
         X = source.X if X is None else X
         Y = source.Y if Y is None else Y
-        options = {**source.style, **style}
-        animation = _animation(source.template, source.epochs, source._apply, X, Y, source.losses,
-                               source.val_losses, fps=fps, **options)
+        replay, options = source._replay(), {**source.style, **style}
     elif hasattr(source, "quantities") and hasattr(source, "array"):
-        missing = [q for q in ("weight", "bias") if q not in source.quantities]
-        if missing:
-            raise NeuronsimError(f"animate_training needs a Recorder of 'weight' and 'bias'; "
-                                 f"this one did not record {', '.join(missing)}")
-        template = source.net.copy()
-        weights, biases = source.array("weight"), source.array("bias")
-        graph = template.graph
-
-        def apply(i):
-            for (src, dst), w in zip(source.edges, weights[i]):
-                if np.isfinite(w) and graph.has_edge(src, dst):
-                    graph.succ[src][dst]["weight"] = float(w)
-            for name, b in zip(source.neurons, biases[i]):
-                if np.isfinite(b) and name in template:
-                    template[name].bias = float(b)
-
-        record = _as_record(history) if history is not None else {"loss": []}
+        replay = _recorder_replay(source, history)
         options = {"node_color": "bias", "layout": "layered", "resolution": 60, "log": False, **style}
-        animation = _animation(template, [int(s) for s in source.steps], apply, X, Y, record["loss"],
-                               record.get("val_loss") or [], fps=fps, **options)
     else:
-        raise NeuronsimTypeError(f"animate_training takes a TrainingAnimation or a Recorder, got {type(source).__name__}")
+        raise NeuronsimTypeError(f"animate_training takes a TrainingAnimation or a Recorder, "
+                                 f"got {type(source).__name__}")
+    animation = _animation(replay, X, Y, fps, options)
     if path is not None:
-        _save(animation, path, fps, dpi)
+        _save(animation, path, writer, dpi)
     return animation
 
 
 # --- rendering ------------------------------------------------------------------------------
 
-def _animation(template, epochs, apply, X, Y, losses, val_losses, *, fps, node_color, layout, resolution, log):
-    import matplotlib.pyplot as plt
+class _Replay:
+    """What a run left to draw: a private network, the frames' epochs, a way to load frame i
+    into that network, and the loss of every epoch."""
+
+    def __init__(self, template, epochs, apply, losses, val_losses):
+        if not epochs:
+            raise NeuronsimError("nothing to animate: no frames were captured")
+        self.template, self.epochs, self.apply = template, list(epochs), apply
+        self.losses = np.asarray(losses, dtype=float)
+        self.val_losses = np.asarray(val_losses, dtype=float)
+
+
+def _recorder_replay(recorder, history):
+    missing = [q for q in ("weight", "bias") if q not in recorder.quantities]
+    if missing:
+        raise NeuronsimError(f"animate_training needs a Recorder of 'weight' and 'bias'; "
+                             f"this one did not record {', '.join(missing)}")
+    template = recorder.net.copy()
+    weights, biases = recorder.array("weight"), recorder.array("bias")
+    graph = template.graph
+
+    def apply(i):
+        for (src, dst), w in zip(recorder.edges, weights[i]):
+            if np.isfinite(w) and graph.has_edge(src, dst):
+                graph.succ[src][dst]["weight"] = float(w)
+        for name, b in zip(recorder.neurons, biases[i]):
+            if np.isfinite(b) and name in template:
+                template[name].bias = float(b)
+
+    record = _as_record(history) if history is not None else {"loss": []}
+    return _Replay(template, [int(s) for s in recorder.steps], apply, record["loss"], record.get("val_loss") or [])
+
+
+def _animation(replay, X, Y, fps, options):
     from matplotlib.animation import FuncAnimation
 
-    if not epochs:
-        raise NeuronsimError("nothing to animate: no frames were captured")
+    fig, draw = _frames(replay, X, Y, **options)
+    animation = FuncAnimation(fig, draw, frames=len(replay.epochs), interval=1000.0 / fps, blit=False,
+                              repeat=False, cache_frame_data=False)
+    animation.neuronsim_figure = fig
+    return animation
+
+
+def _frames(replay, X, Y, *, node_color, layout, resolution, log):
+    """A figure with its panels and colorbars, and ``draw(i)`` that fills them for frame i."""
+    import matplotlib.pyplot as plt
+
+    template, epochs, apply = replay.template, replay.epochs, replay.apply
     boundary = X is not None and len(template.inputs) == 2
-    panels = [("topology", 1.5)] + ([("boundary", 1.15)] if boundary else []) + ([("loss", 1.15)] if len(losses) else [])
+    panels = ([("topology", 1.5)] + ([("boundary", 1.15)] if boundary else [])
+              + ([("loss", 1.15)] if len(replay.losses) else []))
     fig = plt.figure(figsize=(3.6 * sum(w for _, w in panels), 3.9))
     grid = fig.add_gridspec(1, len(panels), width_ratios=[w for _, w in panels], left=0.02, right=0.97,
                             bottom=0.14, top=0.86, wspace=0.35)
@@ -378,12 +419,14 @@ def _animation(template, epochs, apply, X, Y, losses, val_losses, *, fps, node_c
 
     # One colour scale for the whole run, so a colour means the same number in every frame.
     sample = None if X is None else np.asarray(X, dtype=float)[0].tolist()
+    if node_color == "activation" and sample is None:
+        node_color = "bias"  # no case to show activations for
     weight_peak, node_low, node_high = 0.0, math.inf, -math.inf
     inputs = {n.name for n in template.inputs}
     for i in range(len(epochs)):
         apply(i)
         weight_peak = max(weight_peak, max((abs(w) for *_, w in template.edges()), default=0.0))
-        if node_color == "activation" and sample is not None:
+        if node_color == "activation":
             template.forward(sample)
             node_values = [n.a for n in template.neurons]
         else:
@@ -391,12 +434,8 @@ def _animation(template, epochs, apply, X, Y, losses, val_losses, *, fps, node_c
         if node_values:
             node_low, node_high = min(node_low, min(node_values)), max(node_high, max(node_values))
     weight_peak = weight_peak or 1.0
-    if node_color == "bias":
-        peak = max(abs(node_low), abs(node_high), 1e-9)
-        node_low, node_high = -peak, peak
-    if node_color == "activation" and sample is None:
-        node_color = "bias"
-        peak = max(abs(node_low), abs(node_high), 1e-9)
+    if node_color == "bias" or not math.isfinite(node_low):
+        peak = max(abs(node_low), abs(node_high), 1e-9) if math.isfinite(node_low) else 1.0
         node_low, node_high = -peak, peak
     topo = axes["topology"]
     _colorbar(fig, topo, Normalize(-weight_peak, weight_peak), colormaps[EDGE_CMAP], EDGE_QUANTITIES["weight"][1],
@@ -406,30 +445,22 @@ def _animation(template, epochs, apply, X, Y, losses, val_losses, *, fps, node_c
         _colorbar(fig, topo, Normalize(node_low, node_high), colormaps[quantity[1]], quantity[2], 4.0)
     title = fig.suptitle("", fontsize=12)
 
-    losses = np.asarray(losses, dtype=float)
-    val_losses = np.asarray(val_losses, dtype=float)
-
     def draw(i):
         apply(i)
-        epoch = epochs[i]
         if node_color == "activation":
             template.forward(sample)
         topo.clear()
         topology(template, ax=topo, layout=layout, node_color=node_color, colorbar=False,
-                 edge_limit=weight_peak, node_limits=(node_low, node_high), labels=True)
+                 edge_limit=weight_peak, node_limits=(node_low, node_high))
         if boundary:
             axes["boundary"].clear()
-            decision_boundary(template, X, Y, ax=axes["boundary"], resolution=resolution, colorbar=False,
-                              legend=i == 0)
+            decision_boundary(template, X, Y, ax=axes["boundary"], resolution=resolution, colorbar=False)
         if "loss" in axes:
-            _loss_so_far(axes["loss"], losses, val_losses, epoch, log)
-        title.set_text(f"epoch {epoch}")
+            _loss_so_far(axes["loss"], replay.losses, replay.val_losses, epochs[i], log)
+        title.set_text(f"epoch {epochs[i]}")
         return []
 
-    animation = FuncAnimation(fig, draw, frames=len(epochs), interval=1000.0 / fps, blit=False,
-                              repeat=False, cache_frame_data=False)
-    animation.neuronsim_figure = fig
-    return animation
+    return fig, draw
 
 
 def _loss_so_far(ax, losses, val_losses, epoch, log):
@@ -452,25 +483,29 @@ def _loss_so_far(ax, losses, val_losses, epoch, log):
     ax.set_xlim(0, max(len(losses), 1) * 1.03)  # room for the marker at the last epoch
 
 
-def _save(animation, path, fps, dpi):
-    import matplotlib.pyplot as plt
+def _writer(path, fps):
+    """The matplotlib writer for ``path``'s suffix, or an error before anything is drawn."""
     from matplotlib import animation as mpl_animation
 
-    path = Path(path)
-    suffix = path.suffix.lower()
+    name = Path(path).name
+    suffix = Path(path).suffix.lower()
     if suffix == ".gif":
-        writer = mpl_animation.PillowWriter(fps=fps)
-    elif suffix == ".mp4":
+        return mpl_animation.PillowWriter(fps=fps)
+    if suffix == ".mp4":
         if not mpl_animation.writers.is_available("ffmpeg"):
-            raise NeuronsimError(f"saving {path.name} needs ffmpeg on the PATH; install it or save as .gif")
-        writer = mpl_animation.FFMpegWriter(fps=fps)
-    else:
-        raise NeuronsimError(f"animations are saved as .gif or .mp4, got {path.name!r}")
+            raise NeuronsimError(f"saving {name} needs ffmpeg on the PATH; install it or save as .gif")
+        return mpl_animation.FFMpegWriter(fps=fps)
+    raise NeuronsimError(f"animations are saved as .gif or .mp4, got {name!r}")
+
+
+def _save(animation, path, writer, dpi):
+    import matplotlib.pyplot as plt
+
     try:
         animation.save(path, writer=writer, dpi=dpi)
     finally:
         plt.close(animation.neuronsim_figure)
-    return path
+    return Path(path)
 
 
 def _as_record(history):
@@ -482,7 +517,8 @@ def _as_record(history):
     elif hasattr(history, "__len__") and not isinstance(history, str):
         record = {"loss": list(history)}
     else:
-        raise NeuronsimTypeError(f"expected a History, a dict with 'loss' or a list of losses, got {type(history).__name__}")
+        raise NeuronsimTypeError(f"expected a History, a dict with 'loss' or a list of losses, "
+                                 f"got {type(history).__name__}")
     if record.get("loss") is None:
         raise NeuronsimError("the history has no 'loss'")
     return record

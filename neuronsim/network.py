@@ -476,7 +476,9 @@ class Network:
         return self._backward(plan, target, loss, fused)
 
     @staticmethod
-    def _backward(plan, target, loss, fused):
+    def _loss_terms(plan, target, loss, fused):
+        """The case's loss value and each output's loss term (∂C/∂a, or the fused δ); kept on
+        the plan for explanations."""
         outputs = plan.outputs
         if fused is not None:
             value = fused[0]([n.z for n in outputs], target)
@@ -486,6 +488,11 @@ class Network:
             value = loss.f(a, target)
             loss_delta = loss.df(a, target)
         plan.last_loss = LossTerms(loss, fused is not None, target, value, loss_delta)
+        return value, loss_delta
+
+    @staticmethod
+    def _backward(plan, target, loss, fused):
+        value, loss_delta = Network._loss_terms(plan, target, loss, fused)
         for neuron, incoming, outgoing, out_index in plan.backward:
             total = 0.0
             for dst, edge in outgoing:

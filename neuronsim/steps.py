@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from ._checks import finite_vector
 from .errors import NeuronsimError
-from .network import LossTerms
+from .network import Network
 
 __all__ = ["Term", "ForwardStep", "BackwardStep", "EdgeContribution", "forward_steps", "backward_steps"]
 
@@ -177,15 +177,7 @@ def backward_steps(net, target, loss="squared_error", *, by_edge=False):
 
 
 def _backward_steps(plan, target, loss, fused, by_edge):
-    outputs = plan.outputs
-    if fused is not None:
-        value = fused[0]([n.z for n in outputs], target)
-        loss_delta = fused[1]([n.z for n in outputs], [n.a for n in outputs], target)
-    else:
-        a = [n.a for n in outputs]
-        value = loss.f(a, target)
-        loss_delta = loss.df(a, target)
-    plan.last_loss = LossTerms(loss, fused is not None, target, value, loss_delta)
+    value, loss_delta = Network._loss_terms(plan, target, loss, fused)
     for neuron, incoming, outgoing, out_index in plan.backward:
         total = 0.0
         terms = []

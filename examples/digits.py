@@ -12,7 +12,7 @@ import argparse
 
 import neuronsim
 from neuronsim import datasets, metrics, optim
-from neuronsim.train import train
+from neuronsim import train
 
 SPEC = [("identity", 64), ("tanh", 32), ("identity", 10)]
 

@@ -15,7 +15,6 @@ Run:  python examples/gallery.py [--out DIR] [--quick]
 
 import argparse
 from pathlib import Path
-from types import SimpleNamespace
 
 import matplotlib
 
@@ -25,46 +24,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import neuronsim  # noqa: E402
 from neuronsim import datasets, optim  # noqa: E402
-from neuronsim.plot.boundary import activation_maps, decision_boundary  # noqa: E402
-from neuronsim.plot.hinton import hinton  # noqa: E402
-from neuronsim.plot.topology import topology  # noqa: E402
-from neuronsim.plot.training import deltas, loss  # noqa: E402
-
-try:
-    from neuronsim.train import train
-except ImportError:  # a checkout without the training loop: the small loop below stands in
-    train = None
+from neuronsim.plot import activation_maps, decision_boundary, deltas, hinton, loss, topology  # noqa: E402
 
 DPI = 110
 
 
 def fit(net, X, Y, *, loss_name, optimizer, epochs, batch_size=None, reduction="mean", validation=None,
         callbacks=()):
-    """Train with neuronsim.train when present, else with a plain loop of full sweeps."""
-    if train is not None:
-        return train(net, X, Y, loss=loss_name, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
-                     reduction=reduction, validation=validation, callbacks=list(callbacks), seed=0,
-                     progress=False)
-    history = SimpleNamespace(loss=[], val_loss=[], metrics={}, val_metrics={}, epochs=0)
-    scale = 1.0 if reduction == "sum" else 1.0 / len(X)
-    cases = list(zip(X.tolist(), Y.tolist()))
-    for _ in range(epochs):
-        net.zero_grad()
-        total = 0.0
-        for x, y in cases:  # gradients accumulate on the graph over the sweep
-            net.forward(x)
-            total += net.backward(y, loss_name)
-        grads = [g * scale for g in net.gradients()]
-        net.set_parameters(optimizer.update(net.parameter_keys(), net.parameters(), grads).tolist())
-        history.loss.append(total * scale)
-        if validation is not None:
-            X_val, Y_val = validation
-            history.val_loss.append(sum(net.loss(x, y, loss_name) for x, y in zip(X_val.tolist(), Y_val.tolist()))
-                                    / len(X_val))
-        history.epochs += 1
-        for callback in callbacks:
-            callback.on_epoch_end(net, history)
-    return history
+    return neuronsim.train(net, X, Y, loss=loss_name, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
+                           reduction=reduction, validation=validation, callbacks=list(callbacks), seed=0,
+                           progress=False)
 
 
 def save(fig, out, name):

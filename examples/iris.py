@@ -17,7 +17,7 @@ import numpy as np
 
 import neuronsim
 from neuronsim import datasets, metrics, optim
-from neuronsim.train import train
+from neuronsim import train
 
 SPEC = [("identity", 4), ("sigmoid", 5), ("sigmoid", 3)]
 

@@ -16,7 +16,7 @@ import numpy as np
 import neuronsim
 from neuronsim import datasets, metrics, optim
 from neuronsim.losses import Loss
-from neuronsim.train import train
+from neuronsim import train
 
 SPEC = [("identity", 2), ("relu", 16), ("relu", 16), ("identity", 1)]
 

@@ -19,7 +19,7 @@ import argparse
 
 import neuronsim
 from neuronsim import datasets, optim
-from neuronsim.train import Tolerance, train
+from neuronsim import Tolerance, train
 
 SPEC = [("identity", 6), ("sigmoid", 2), ("sigmoid", 1)]
 

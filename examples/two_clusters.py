@@ -12,7 +12,7 @@ import argparse
 
 import neuronsim
 from neuronsim import datasets, metrics, optim
-from neuronsim.train import train
+from neuronsim import train
 
 SPEC = [("identity", 2), ("tanh", 8), ("tanh", 8), ("tanh", 8), ("tanh", 1)]
 

@@ -13,7 +13,7 @@ import argparse
 
 import neuronsim
 from neuronsim import datasets, optim
-from neuronsim.train import Tolerance, train
+from neuronsim import Tolerance, train
 
 LAYERED = [("identity", 2), ("sigmoid", 2), ("sigmoid", 1)]
 WITH_SKIPS = {"layers": [("identity", 2), ("sigmoid", 1), ("sigmoid", 1)],

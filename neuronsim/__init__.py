@@ -17,16 +17,19 @@ from . import activations, datasets, errors, init, losses, metrics, optim
 from .activations import Activation
 from .errors import NeuronsimError
 from .gradcheck import GradcheckReport, gradcheck
+from .io import load
 from .losses import Loss
 from .network import Network
 from .neuron import Neuron
 from .recorder import Recorder
-from .train import EarlyStopping, History, TargetLoss, Tolerance, train
+from .history import History
+from .stopping import EarlyStopping, TargetLoss, Tolerance
+from .training import train
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Network", "Neuron", "Activation", "Loss", "NeuronsimError", "gradcheck", "GradcheckReport", "Recorder",
-    "train", "History", "TargetLoss", "Tolerance", "EarlyStopping",
+    "load", "train", "History", "TargetLoss", "Tolerance", "EarlyStopping",
     "activations", "losses", "init", "errors", "optim", "metrics", "datasets",
 ]

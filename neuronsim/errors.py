@@ -28,6 +28,7 @@ __all__ = [
     "CycleError",
     "ShapeError",
     "SpecError",
+    "FileFormatError",
     "ValueRangeError",
     "TrainingError",
     "DivergenceError",
@@ -64,6 +65,11 @@ class ShapeError(NeuronsimError):
 
 class SpecError(NeuronsimError):
     """A malformed network spec or spec file; the message names the field."""
+
+
+class FileFormatError(NeuronsimError):
+    """A file that is missing, unreadable, empty, not UTF-8 or not JSON (field problems inside a
+    well-formed file are :class:`SpecError`)."""
 
 
 class ValueRangeError(NeuronsimError):

@@ -1,4 +1,4 @@
-"""Saving and loading networks as versioned JSON files, and exports for other graph tools.
+"""Saving and loading networks as versioned JSON files (exports for other tools: :mod:`neuronsim.export`).
 
 A network file is plain JSON (version 1)::
 
@@ -23,7 +23,7 @@ reads JSON only (never pickle, eval or YAML tags) and validates every field; err
 file and the field path, e.g. ``net.json: neurons[3].activation: unknown activation 'swishy'``.
 Structural and field problems raise :class:`~neuronsim.errors.SpecError`; problems with the
 file itself (missing, empty, not UTF-8, not JSON) raise
-:class:`~neuronsim.errors.NeuronsimError`.
+:class:`~neuronsim.errors.FileFormatError`.
 
 Examples
 --------
@@ -44,8 +44,6 @@ import json
 import math
 import numbers
 import os
-import secrets
-import stat
 from collections import namedtuple
 from collections.abc import Mapping
 
@@ -54,13 +52,13 @@ import numpy as np
 
 from . import activations as _activations
 from . import optim as _optim
+from ._atomic import atomic_write
 from ._gc import paused_gc
-from .errors import NeuronsimError, NeuronsimTypeError, SpecError, ValueRangeError
-from .network import Network, insertion_consistent_edges
+from .errors import FileFormatError, NeuronsimError, NeuronsimTypeError, SpecError, ValueRangeError
+from .network import Network
 from .spec import to_spec
 
-__all__ = ["FORMAT", "VERSION", "Saved", "save", "load", "to_document", "from_document",
-           "to_networkx", "write_graphml", "to_dot", "write_dot", "to_node_link", "write_node_link"]
+__all__ = ["FORMAT", "VERSION", "Saved", "save", "load", "to_document", "from_document"]
 
 FORMAT = "neuronsim.network"
 VERSION = 1
@@ -123,7 +121,7 @@ def save(net, path, *, optimizer=None, metadata=None, indent=None):
         text = json.dumps(document, allow_nan=False, indent=indent) + "\n"
     except (TypeError, ValueError) as err:  # to_document checked every value; this is a backstop
         raise NeuronsimError(f"{os.fspath(path)}: cannot encode the network as JSON ({err})") from None
-    _atomic_write(path, lambda file: file.write(text.encode("ascii")))
+    atomic_write(path, lambda file: file.write(text.encode("ascii")))
 
 
 def to_document(net, *, optimizer=None, metadata=None):
@@ -233,69 +231,6 @@ def _child(path, key):
     return f"{path}[{json.dumps(key) if isinstance(key, str) else repr(key)}]"
 
 
-def _atomic_write(path, write):
-    """Write a file through ``write(binary_file)`` so that it appears complete or not at all.
-
-    The data goes to a temporary file in the target's folder, is flushed to disk, then renamed
-    over the target (``os.replace`` is atomic within a folder). On any failure the temporary
-    file is removed and the previous file is left untouched.
-    """
-    if not isinstance(path, (str, os.PathLike)):
-        raise NeuronsimTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    where = os.fspath(path)
-    target = os.path.realpath(where)  # through a symlink: replace the file it points to
-    folder, name = os.path.split(target)
-    temp = None
-    try:
-        fd, temp = _create_temp(folder, name)
-        with os.fdopen(fd, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        try:  # keep the permissions of the file we replace (a new file gets the umask's)
-            os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))
-        except OSError:
-            pass
-        os.replace(temp, target)
-        temp = None
-    except NeuronsimError:
-        raise
-    except Exception as err:
-        raise NeuronsimError(f"{where}: could not save ({err}); the previous file, if any, is unchanged") from err
-    finally:
-        if temp is not None:
-            try:
-                os.remove(temp)
-            except OSError:
-                pass
-    _sync_folder(folder)
-
-
-def _create_temp(folder, name):
-    """A new file ``.<name>.<random>.tmp`` in ``folder``, created with the umask's permissions."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        temp = os.path.join(folder, f".{name}.{secrets.token_hex(6)}.tmp")
-        try:
-            return os.open(temp, flags, 0o666), temp
-        except FileExistsError:
-            continue
-
-
-def _sync_folder(folder):
-    """Best effort: make the rename itself durable (POSIX; a no-op where folders can't be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 # --- loading --------------------------------------------------------------------------------------
 
 def load(path, *, with_extras=False):
@@ -349,21 +284,21 @@ def load(path, *, with_extras=False):
 
 def _read_text(where):
     if os.path.isdir(where):
-        raise NeuronsimError(f"{where}: is a directory, not a network file")
+        raise FileFormatError(f"{where}: is a directory, not a network file")
     try:
         with open(where, "rb") as file:
             data = file.read()
     except FileNotFoundError:
-        raise NeuronsimError(f"{where}: no such file") from None
+        raise FileFormatError(f"{where}: no such file") from None
     except OSError as err:
-        raise NeuronsimError(f"{where}: cannot read the file ({err.strerror or err})") from None
+        raise FileFormatError(f"{where}: cannot read the file ({err.strerror or err})") from None
     if not data.strip():
-        raise NeuronsimError(f"{where}: the file is empty, not a saved network")
+        raise FileFormatError(f"{where}: the file is empty, not a saved network")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         hint = " (it looks like a pickle; neuronsim never unpickles)" if data[:1] == b"\x80" else ""
-        raise NeuronsimError(f"{where}: not a network file: not UTF-8 text (byte {err.start}){hint}") from None
+        raise FileFormatError(f"{where}: not a network file: not UTF-8 text (byte {err.start}){hint}") from None
 
 
 class _NonFinite:
@@ -381,12 +316,12 @@ def _parse(text, where):
     except json.JSONDecodeError as err:
         truncated = err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string")
         hint = "; the file looks truncated" if truncated else ""
-        raise NeuronsimError(f"{where}: not valid JSON at line {err.lineno} column {err.colno} "
+        raise FileFormatError(f"{where}: not valid JSON at line {err.lineno} column {err.colno} "
                              f"({err.msg}){hint}") from None
     except RecursionError:
-        raise NeuronsimError(f"{where}: not a network file: JSON nested too deeply") from None
+        raise FileFormatError(f"{where}: not a network file: JSON nested too deeply") from None
     except ValueError as err:  # e.g. an integer literal longer than Python converts
-        raise NeuronsimError(f"{where}: not valid JSON ({err})") from None
+        raise FileFormatError(f"{where}: not valid JSON ({err})") from None
 
 
 def from_document(document, *, with_extras=False):
@@ -534,9 +469,7 @@ def _optimizer(document, net):
         if len(values) != len(keys):
             raise SpecError(f"{where}: expected {len(keys)} values (one per key), got {len(values)}")
         arrays[slot] = np.array([_number(v, f"{where}[{i}]") for i, v in enumerate(values)], dtype=float)
-    # Optimizers keep their state in aligned arrays; restore them as Optimizer.reset() shapes them.
-    optimizer._keys = tuple(keys)
-    optimizer._slots = arrays
+    optimizer.load_state(keys, arrays)
     return optimizer
 
 
@@ -644,146 +577,3 @@ def _number(value, path):
     if not math.isfinite(number):
         raise SpecError(f"{path}: must be finite, got {number}")
     return number
-
-
-# --- exports --------------------------------------------------------------------------------------
-
-def to_networkx(net, plain=True):
-    """The network as a new :class:`networkx.DiGraph`, for other graph tools.
-
-    Parameters
-    ----------
-    net : Network
-    plain : bool, default True
-        True: attributes are plain numbers and strings only, so :func:`networkx.write_graphml`
-        and :func:`networkx.write_gexf` accept the graph. Nodes carry ``activation`` (str),
-        ``bias``, ``bias_grad`` (float), ``role`` ("input", "output" or "hidden") and ``z``,
-        ``a``, ``delta`` when set; edges carry ``weight`` and ``grad``.
-        False: a copy of ``net.graph`` as a plain DiGraph whose nodes carry the network's own
-        :class:`~neuronsim.Neuron` objects (attribute ``neuron``); its edge attribute dicts are
-        copies, so editing them does not change the network.
-
-    Examples
-    --------
-    >>> import neuronsim
-    >>> net = neuronsim.Network.from_spec([("identity", 1), ("tanh", 1)], init="constant")
-    >>> g = to_networkx(net)
-    >>> g.nodes["o1"], g.edges["x1", "o1"]
-    ({'activation': 'tanh', 'bias': 0.0, 'bias_grad': 0.0, 'role': 'output'}, {'weight': 1.0, 'grad': 0.0})
-    """
-    if not plain:
-        return nx.DiGraph(net.graph)
-    inputs = {n.name for n in net.inputs}
-    outputs = {n.name for n in net.outputs}
-    graph = nx.DiGraph()
-    for name in net.graph:
-        neuron = net[name]
-        role = "input" if name in inputs else "output" if name in outputs else "hidden"
-        attrs = {"activation": neuron.activation.name, "bias": float(neuron.bias),
-                 "bias_grad": float(neuron.bias_grad), "role": role}
-        for key in ("z", "a", "delta"):
-            if getattr(neuron, key) is not None:
-                attrs[key] = float(getattr(neuron, key))
-        graph.add_node(name, **attrs)
-    for src, dst in insertion_consistent_edges(net.graph):
-        data = net.graph.edges[src, dst]
-        graph.add_edge(src, dst, weight=float(data["weight"]), grad=float(data.get("grad", 0.0)))
-    return graph
-
-
-def write_graphml(net, path):
-    """Write the plain graph (see :func:`to_networkx`) as GraphML, atomically.
-
-    Examples
-    --------
-    >>> import os, tempfile, networkx as nx, neuronsim
-    >>> net = neuronsim.Network.from_spec([("identity", 2), ("sigmoid", 1)], init="constant")
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     write_graphml(net, os.path.join(folder, "net.graphml"))
-    ...     nx.read_graphml(os.path.join(folder, "net.graphml")).edges["x2", "o1"]["weight"]
-    1.0
-    """
-    graph = to_networkx(net)
-    _atomic_write(path, lambda file: nx.write_graphml(graph, file))
-
-
-def to_dot(net, precision=4):
-    """Graphviz DOT text of the network: neurons labelled with name and activation, links with
-    their weight, coloured by sign (blue positive, red negative) and as thick as they are large.
-
-    Needs no Graphviz installation; render the text with ``dot -Tsvg`` or any DOT viewer.
-
-    Examples
-    --------
-    >>> import neuronsim
-    >>> net = neuronsim.Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
-    >>> print(to_dot(net))
-    digraph neuronsim {
-      rankdir=LR;
-      node [shape=circle, fontname="Helvetica"];
-      "x1" [label="x1\\nidentity", shape=box];
-      "o1" [label="o1\\nsigmoid", shape=doublecircle];
-      { rank=source; "x1"; }
-      { rank=sink; "o1"; }
-      "x1" -> "o1" [label="1", color="#2166ac", penwidth=4];
-    }
-    """
-    graph = to_networkx(net)
-    lines = ["digraph neuronsim {", "  rankdir=LR;", '  node [shape=circle, fontname="Helvetica"];']
-    shapes = {"input": ", shape=box", "output": ", shape=doublecircle", "hidden": ""}
-    for name, data in graph.nodes(data=True):
-        label = f"{_dot_escape(name)}\\n{_dot_escape(data['activation'])}"
-        if data["role"] != "input" and data["bias"] != 0.0:
-            label += f"\\nb={data['bias']:.{precision}g}"
-        lines.append(f'  {_dot_id(name)} [label="{label}"{shapes[data["role"]]}];')
-    for role, rank in (("input", "source"), ("output", "sink")):
-        names = " ".join(f"{_dot_id(n)};" for n, r in graph.nodes(data="role") if r == role)
-        lines.append(f"  {{ rank={rank}; {names} }}")
-    largest = max((abs(w) for _, _, w in graph.edges(data="weight")), default=0.0) or 1.0
-    for src, dst, weight in graph.edges(data="weight"):
-        color = "#2166ac" if weight > 0 else "#b2182b" if weight < 0 else "#999999"
-        width = 1.0 + 3.0 * abs(weight) / largest
-        lines.append(f'  {_dot_id(src)} -> {_dot_id(dst)} [label="{weight:.{precision}g}", '
-                     f'color="{color}", penwidth={width:.3g}];')
-    lines.append("}")
-    return "\n".join(lines)
-
-
-def _dot_escape(text):
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _dot_id(name):
-    return f'"{_dot_escape(name)}"'
-
-
-def write_dot(net, path, precision=4):
-    """Write :func:`to_dot` text (UTF-8), atomically."""
-    text = to_dot(net, precision) + "\n"
-    _atomic_write(path, lambda file: file.write(text.encode("utf-8")))
-
-
-def to_node_link(net):
-    """The plain graph (see :func:`to_networkx`) as node-link data (a JSON-ready dict).
-
-    Examples
-    --------
-    >>> import neuronsim
-    >>> net = neuronsim.Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
-    >>> data = to_node_link(net)
-    >>> [node["id"] for node in data["nodes"]], data["edges"]
-    (['x1', 'o1'], [{'weight': 1.0, 'grad': 0.0, 'source': 'x1', 'target': 'o1'}])
-    """
-    graph = to_networkx(net)
-    try:
-        return nx.node_link_data(graph, edges="edges")
-    except TypeError:  # networkx < 3.4 names them "links"
-        data = nx.node_link_data(graph)
-        data["edges"] = data.pop("links")
-        return data
-
-
-def write_node_link(net, path, indent=None):
-    """Write :func:`to_node_link` data as JSON, atomically."""
-    text = json.dumps(to_node_link(net), allow_nan=False, indent=indent) + "\n"
-    _atomic_write(path, lambda file: file.write(text.encode("ascii")))

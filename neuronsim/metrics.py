@@ -1,7 +1,7 @@
 """Metrics: plain functions ``f(Y_true, Y_pred) -> float`` over a whole set of cases.
 
 ``Y_true`` and ``Y_pred`` are (n, outputs) arrays: the targets and the network's outputs. Any
-function of that shape is a metric; :func:`neuronsim.train.train` takes them by name
+function of that shape is a metric; :func:`neuronsim.train` takes them by name
 (``metrics=("accuracy",)``) or as the function itself, and records one value per epoch.
 
 Examples

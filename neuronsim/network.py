@@ -20,40 +20,10 @@ from . import losses as _losses
 from ._checks import finite_float, finite_vector
 from .errors import (CycleError, LossError, NeuronsimError, NeuronsimTypeError, ShapeError,
                      TopologyError, ValueRangeError)
+from .graph import NeuronGraph, insertion_consistent_edges, topological_names
 from .neuron import Neuron
 
-__all__ = ["Network", "NeuronGraph", "insertion_consistent_edges"]
-
-
-class NeuronGraph(nx.DiGraph):
-    """A :class:`networkx.DiGraph` that counts structural edits.
-
-    Every added or removed node or edge bumps :attr:`structure_version`, so cached plans notice
-    edits made directly on ``net.graph`` too. Weight changes are not structural: plans read
-    weights from the edge-attribute dicts each time.
-    """
-
-    def __init__(self, incoming_graph_data=None, **attr):
-        self.structure_version = 0
-        super().__init__(incoming_graph_data, **attr)
-
-
-def _counting(method_name):
-    base = getattr(nx.DiGraph, method_name)
-
-    def method(self, *args, **kwargs):
-        result = base(self, *args, **kwargs)
-        self.structure_version += 1
-        return result
-
-    method.__name__ = method_name
-    method.__doc__ = base.__doc__
-    return method
-
-
-for _name in ("add_node", "add_nodes_from", "remove_node", "remove_nodes_from", "add_edge",
-              "add_edges_from", "remove_edge", "remove_edges_from", "clear", "clear_edges"):
-    setattr(NeuronGraph, _name, _counting(_name))
+__all__ = ["Network"]
 
 
 class LossTerms:
@@ -162,7 +132,7 @@ class Network:
             raise
         except TopologyError:
             node = self._graph._node
-            return [node[name]["neuron"] for name in _topological_names(self._graph)]
+            return [node[name]["neuron"] for name in topological_names(self._graph)]
 
     @property
     def inputs(self):
@@ -594,7 +564,7 @@ class Network:
             for data in nbrs.values():
                 if "grad" not in data:
                     data["grad"] = 0.0
-        order_names = _topological_names(graph)
+        order_names = topological_names(graph)
         node = graph._node
         order = tuple(node[name]["neuron"] for name in order_names)
 
@@ -739,6 +709,26 @@ class Network:
 
         return to_spec(self)
 
+    def save(self, path, *, optimizer=None, metadata=None, indent=None):
+        """Save as versioned JSON, atomically (see :func:`neuronsim.io.save`); load with
+        :func:`neuronsim.load`."""
+        from .io import save  # io builds on Network; imported late to keep arrows down
+
+        save(self, path, optimizer=optimizer, metadata=metadata, indent=indent)
+
+    def to_networkx(self, plain=True):
+        """A new networkx DiGraph of this network (see :func:`neuronsim.export.to_networkx`).
+
+        Examples
+        --------
+        >>> net = Network.from_spec([("identity", 1), ("tanh", 1)], init="constant")
+        >>> net.to_networkx().nodes["o1"]["activation"]
+        'tanh'
+        """
+        from .export import to_networkx
+
+        return to_networkx(self, plain=plain)
+
     def copy(self):
         """An independent network with the same neurons, links, weights, biases and io names.
 
@@ -780,35 +770,6 @@ class Network:
         except NeuronsimError:
             io = ""
         return f"Network({len(self)} neurons, {self._graph.number_of_edges()} edges{io})"
-
-
-def insertion_consistent_edges(graph):
-    """Edges in an order that keeps each node's successor and predecessor orders.
-
-    networkx keeps adjacency in insertion order; re-adding edges in this order recreates both.
-    """
-    edges = list(graph.edges())
-    position = {edge: i for i, edge in enumerate(edges)}
-    if all(position[(a, v)] < position[(b, v)] for v in graph for a, b in zip(graph.pred[v], list(graph.pred[v])[1:])):
-        return edges  # the common case (layer by layer): already consistent
-    constraints = nx.DiGraph()
-    constraints.add_nodes_from(edges)
-    for v in graph:
-        succ = [(v, w) for w in graph.succ[v]]
-        pred = [(u, v) for u in graph.pred[v]]
-        constraints.add_edges_from(zip(succ, succ[1:]))
-        constraints.add_edges_from(zip(pred, pred[1:]))
-    return list(nx.lexicographical_topological_sort(constraints, key=position.__getitem__))
-
-
-def _topological_names(graph):
-    """Node names in topological order, ties broken by order of addition."""
-    rank = {name: i for i, name in enumerate(graph)}
-    try:
-        return list(nx.lexicographical_topological_sort(graph, key=rank.__getitem__))
-    except nx.NetworkXUnfeasible:
-        cycle = [u for u, _ in nx.find_cycle(graph)]
-        raise CycleError(f"the graph has a cycle: {' -> '.join(map(str, cycle + cycle[:1]))}") from None
 
 
 def _as_matrix(X, width, what):

@@ -7,7 +7,7 @@ momentum, Adam's moment estimates) is keyed by parameter key, exactly as
 name for its bias. A neuron or link added between epochs starts with fresh state; the state of
 one removed is dropped. Weights themselves are never stored here: the graph holds them.
 
-:meth:`Optimizer.update` is the arithmetic on arrays (what :func:`neuronsim.train.train` calls
+:meth:`Optimizer.update` is the arithmetic on arrays (what :func:`neuronsim.train` calls
 once per batch); :meth:`Optimizer.step` reads a network's gradients and writes its new
 parameters back, for hand-written loops.
 
@@ -100,6 +100,34 @@ class Optimizer:
         """``{parameter key: {slot: float}}``, a snapshot of the per-parameter state."""
         return {key: {slot: float(values[i]) for slot, values in self._slots.items()}
                 for i, key in enumerate(self._keys)}
+
+    def load_state(self, keys, slots):
+        """Restore per-parameter state: ``slots[name][i]`` belongs to parameter ``keys[i]``.
+
+        The inverse of reading :attr:`state` (used by :func:`neuronsim.io.load`).
+
+        Raises
+        ------
+        TrainingError
+            Unknown or missing slots, or arrays whose length is not ``len(keys)``.
+
+        Examples
+        --------
+        >>> sgd = SGD(lr=0.1, momentum=0.9)
+        >>> sgd.load_state([("x1", "o1"), "o1"], {"velocity": [0.5, -0.25]})
+        >>> sgd.state["o1"]
+        {'velocity': -0.25}
+        """
+        keys = tuple(keys)
+        if set(slots) != set(self.slots):
+            raise TrainingError(f"{type(self).__name__} state needs slots {sorted(self.slots)}, got {sorted(slots)}")
+        arrays = {}
+        for slot in self.slots:
+            values = np.asarray(slots[slot], dtype=float)
+            if values.shape != (len(keys),):
+                raise TrainingError(f"state slot {slot!r}: expected {len(keys)} values, got shape {values.shape}")
+            arrays[slot] = values.copy()
+        self._keys, self._slots = keys, arrays
 
     def lr_at(self, epoch):
         """The learning rate of epoch ``epoch`` (0-based) after the schedule.

@@ -132,7 +132,7 @@ class Recorder:
         if (self._events - 1) % self.every == 0:
             self.record(label)
 
-    # Training-callback hooks (see neuronsim.train): record on the chosen event.
+    # Training-callback hooks (see neuronsim.training): record on the chosen event.
     def on_epoch_end(self, net, history):
         if self.per == "epoch":
             self._event(getattr(history, "epochs", self._events))

@@ -40,7 +40,8 @@ from . import activations as _activations
 from . import init as _init
 from ._gc import paused_gc
 from .errors import NeuronsimError, SpecError
-from .network import Network, insertion_consistent_edges
+from .graph import insertion_consistent_edges
+from .network import Network
 
 __all__ = ["build", "to_spec", "load_spec_file", "layer_names"]
 

@@ -162,7 +162,7 @@ def test_bad_batches_are_rejected_with_their_shape():
 # --- training with engine="fast" ---------------------------------------------------------------
 
 from neuronsim import datasets, optim  # noqa: E402
-from neuronsim.train import EarlyStopping, TargetLoss, train  # noqa: E402
+from neuronsim import EarlyStopping, TargetLoss, train  # noqa: E402
 
 
 def dag_net(seed=0):

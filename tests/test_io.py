@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import random_dags
-from neuronsim import Network, NeuronsimError, activations, io, optim
+from neuronsim import Network, NeuronsimError, activations, export, io, optim
 from neuronsim.activations import Activation
 from neuronsim.errors import NeuronsimTypeError, SpecError, ValueRangeError
 
@@ -269,7 +269,7 @@ def test_failed_save_keeps_the_old_file_and_leaves_no_temporary_file(old_file, m
 
 def test_save_interrupted_mid_write_keeps_the_old_file(old_file, monkeypatch):
     path, before = old_file
-    real_atomic_write = io._atomic_write
+    real_atomic_write = io.atomic_write
 
     class HalfWritten:
         """A file whose write stops halfway, as under Ctrl-C or a crash."""
@@ -282,7 +282,7 @@ def test_save_interrupted_mid_write_keeps_the_old_file(old_file, monkeypatch):
             self.file.flush()
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(io, "_atomic_write",
+    monkeypatch.setattr(io, "atomic_write",
                         lambda target, write: real_atomic_write(target, lambda file: write(HalfWritten(file))))
     with pytest.raises(KeyboardInterrupt):
         io.save(bigger_net(), path)
@@ -570,7 +570,7 @@ def stepped_net():
 
 
 def test_plain_networkx_graph_holds_only_numbers_and_strings(stepped_net):
-    graph = io.to_networkx(stepped_net)
+    graph = export.to_networkx(stepped_net)
     assert list(graph) == ["x1", "x2", "h", "o"]
     assert graph.nodes["h"]["role"] == "hidden" and graph.nodes["x1"]["role"] == "input"
     assert graph.nodes["o"]["role"] == "output" and graph.nodes["o"]["activation"] == "sigmoid"
@@ -583,14 +583,14 @@ def test_plain_networkx_graph_holds_only_numbers_and_strings(stepped_net):
 
 
 def test_plain_graph_is_a_copy(stepped_net):
-    graph = io.to_networkx(stepped_net)
+    graph = export.to_networkx(stepped_net)
     graph.edges["h", "o"]["weight"] = 9.0
     graph.remove_node("x1")
     assert stepped_net.weight("h", "o") == 1.5 and "x1" in stepped_net
 
 
 def test_rich_graph_carries_the_live_neurons_on_a_copied_structure(stepped_net):
-    graph = io.to_networkx(stepped_net, plain=False)
+    graph = export.to_networkx(stepped_net, plain=False)
     assert graph.nodes["h"]["neuron"] is stepped_net["h"]
     graph.edges["h", "o"]["weight"] = 9.0
     graph.remove_edge("x1", "o")
@@ -608,18 +608,18 @@ def assert_same_graph(read, net):
 
 
 def test_networkx_writes_graphml_that_reads_back_the_same(stepped_net, tmp_path):
-    nx.write_graphml(io.to_networkx(stepped_net), tmp_path / "net.graphml")
+    nx.write_graphml(export.to_networkx(stepped_net), tmp_path / "net.graphml")
     assert_same_graph(nx.read_graphml(tmp_path / "net.graphml"), stepped_net)
 
 
 def test_networkx_writes_gexf_that_reads_back_the_same(stepped_net, tmp_path):
-    nx.write_gexf(io.to_networkx(stepped_net), tmp_path / "net.gexf")
+    nx.write_gexf(export.to_networkx(stepped_net), tmp_path / "net.gexf")
     assert_same_graph(nx.read_gexf(tmp_path / "net.gexf"), stepped_net)
 
 
 def test_write_graphml_reads_back_the_same(tmp_path):
     net = Network.from_spec([("identity", 3), ("tanh", 4), ("sigmoid", 2)], seed=3)
-    io.write_graphml(net, tmp_path / "net.graphml")
+    export.write_graphml(net, tmp_path / "net.graphml")
     assert_same_graph(nx.read_graphml(tmp_path / "net.graphml"), net)
     assert os.listdir(tmp_path) == ["net.graphml"]
 
@@ -634,7 +634,7 @@ DOT_NODE = re.compile(r'^\s*"((?:[^"\\]|\\.)*)" \[label=')
 
 def test_dot_text_has_every_neuron_and_link_with_its_weight():
     net = Network.from_spec([("identity", 3), ("tanh", 4), ("sigmoid", 2)], seed=3)
-    text = io.to_dot(net)
+    text = export.to_dot(net)
     assert text.startswith("digraph neuronsim {") and text.rstrip().endswith("}")
     nodes = [unquote(m.group(1)) for m in map(DOT_NODE.match, text.splitlines()) if m]
     edges = {(unquote(m.group(1)), unquote(m.group(2))): float(m.group(3))
@@ -652,7 +652,7 @@ def test_dot_quotes_awkward_names_safely(tmp_path):
     net.add_neuron("out", "sigmoid")
     for name in awkward:
         net.connect(name, "out", -0.5)
-    io.write_dot(net, tmp_path / "net.dot")
+    export.write_dot(net, tmp_path / "net.dot")
     text = (tmp_path / "net.dot").read_text(encoding="utf-8")
     lines = text.splitlines()
     assert [unquote(m.group(1)) for m in map(DOT_NODE.match, lines) if m] == awkward + ["out"]
@@ -662,7 +662,7 @@ def test_dot_quotes_awkward_names_safely(tmp_path):
 
 
 def test_node_link_json_has_every_neuron_and_edge(stepped_net, tmp_path):
-    io.write_node_link(stepped_net, tmp_path / "net.json")
+    export.write_node_link(stepped_net, tmp_path / "net.json")
     data = json.loads((tmp_path / "net.json").read_text())
     assert [node["id"] for node in data["nodes"]] == ["x1", "x2", "h", "o"]
     assert {(e["source"], e["target"]): e["weight"] for e in data["edges"]} == {

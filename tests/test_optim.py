@@ -6,7 +6,7 @@ import pytest
 import neuronsim
 from neuronsim import optim
 from neuronsim.errors import NeuronsimTypeError, TrainingError
-from neuronsim.train import train
+from neuronsim import train
 
 
 def one_weight_net(w=1.0):

@@ -14,9 +14,11 @@ import pytest  # noqa: E402
 from matplotlib import animation as mpl_animation  # noqa: E402
 from PIL import Image  # noqa: E402
 
+import neuronsim  # noqa: E402
 from neuronsim import Network, Recorder, datasets, optim  # noqa: E402
 from neuronsim.errors import NeuronsimError  # noqa: E402
-from neuronsim.plot.training import TrainingAnimation, animate_training, deltas, loss  # noqa: E402
+from neuronsim.plot.animation import TrainingAnimation, animate_training  # noqa: E402
+from neuronsim.plot.training import deltas, loss  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -87,7 +89,7 @@ def test_loss_refuses_what_is_not_a_history():
 
 
 def test_loss_curves_come_from_real_training():
-    train = pytest.importorskip("neuronsim.train").train
+    train = neuronsim.train
     net = xor_net()
     X, Y = datasets.xor()
     history = train(net, X, Y, loss="squared_error", optimizer=optim.SGD(lr=0.5), epochs=5,
@@ -181,7 +183,7 @@ def test_too_many_snapshots_are_thinned():
 
 
 def test_the_animation_works_as_a_callback_of_train(tmp_path):
-    train = pytest.importorskip("neuronsim.train").train
+    train = neuronsim.train
     net = xor_net()
     X, Y = datasets.xor()
     anim = TrainingAnimation(net, X, Y, every=5)

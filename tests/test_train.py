@@ -11,7 +11,7 @@ import neuronsim
 from neuronsim import datasets, optim
 from neuronsim.errors import (DivergenceError, LossError, NeuronsimTypeError, ShapeError,
                               TrainingError, ValueRangeError)
-from neuronsim.train import EarlyStopping, History, TargetLoss, Tolerance, train
+from neuronsim import EarlyStopping, History, TargetLoss, Tolerance, train
 
 XOR_X, XOR_Y = datasets.xor()
 

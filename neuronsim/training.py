@@ -19,7 +19,7 @@ Examples
 --------
 >>> import neuronsim
 >>> from neuronsim import datasets, optim
->>> from neuronsim.train import train, Tolerance
+>>> from neuronsim import train, Tolerance
 >>> net = neuronsim.Network.from_spec([("identity", 2), ("sigmoid", 2), ("sigmoid", 1)],
 ...                                   init="uniform", seed=3)
 >>> X, Y = datasets.xor()
@@ -38,143 +38,15 @@ import numpy as np
 
 from . import metrics as _metrics
 from . import optim as _optim
+from ._engines import ENGINES
 from .errors import DivergenceError, NeuronsimTypeError, ShapeError, TrainingError, ValueRangeError
+from .history import History
 from .network import Network
+from .stopping import EarlyStopping, TargetLoss, Tolerance, count
 
-__all__ = ["train", "History", "TargetLoss", "Tolerance", "EarlyStopping"]
+__all__ = ["train"]
 
 _HOOKS = ("on_train_begin", "on_epoch_end", "on_batch_end", "on_train_end")
-
-
-class History:
-    """What a training run did, epoch by epoch (epochs are counted from 1).
-
-    Attributes
-    ----------
-    loss : list of float
-        Training loss of each epoch over the cases seen in its passes, combined with the run's
-        reduction (sum: E of the sweep; mean: per case).
-    metrics : dict of str to list of float
-        Each metric on the outputs seen during the epoch's passes.
-    val_loss : list of float
-        Loss on the validation data after each epoch (empty without validation).
-    val_metrics : dict of str to list of float
-    lr : list of float
-        Learning rate of each epoch.
-    epochs : int
-        Epochs run (a partial last epoch, stopped by a batch callback, counts).
-    steps : int
-        Optimizer updates made.
-    batch_loss : float or None
-        Loss of the last batch, with the run's reduction (read it in ``on_batch_end``).
-    stop_reason : str or None
-        "max_epochs", "target_loss", "tolerance", "early_stopping" or "callback" once done.
-    best_epoch : int or None
-        The epoch with the lowest validation loss (training loss without validation); with
-        :class:`EarlyStopping`, the epoch whose weights it keeps.
-    elapsed : float
-        Wall-clock seconds.
-
-    Examples
-    --------
-    >>> h = History()
-    >>> h.loss, h.epochs, h.stop_reason
-    ([], 0, None)
-    """
-
-    def __init__(self):
-        self.loss, self.val_loss, self.lr = [], [], []
-        self.metrics, self.val_metrics = {}, {}
-        self.epochs = self.steps = 0
-        self.batch_loss = self.stop_reason = self.best_epoch = None
-        self.elapsed = 0.0
-
-    def to_dict(self):
-        """The record as plain lists, numbers and strings (ready for JSON)."""
-        return {name: getattr(self, name) for name in (
-            "loss", "metrics", "val_loss", "val_metrics", "lr", "epochs", "steps",
-            "stop_reason", "best_epoch", "elapsed")}
-
-    def __repr__(self):
-        last = f", loss={self.loss[-1]:.6g}" if self.loss else ""
-        return f"History(epochs={self.epochs}{last}, stop_reason={self.stop_reason!r})"
-
-
-class TargetLoss:
-    """Stop once an epoch's training loss (as in :attr:`History.loss`) is at most ``value``.
-
-    The loss seen during the epoch's passes triggers a check of the weights the epoch ends with,
-    so training stops only when those weights meet the target themselves.
-
-    Examples
-    --------
-    >>> TargetLoss(0.01)
-    TargetLoss(0.01)
-    """
-
-    reason = "target_loss"
-
-    def __init__(self, value):
-        self.value = _optim._number("TargetLoss(value)", value, 0.0)
-
-    def __repr__(self):
-        return f"TargetLoss({self.value})"
-
-
-class Tolerance:
-    """Stop once every output is within ``tolerance`` of its target, for every training case.
-
-    The RHW/PDP criterion: |y_j − d_j| ≤ tolerance for all cases c and outputs j (0.1 is strict;
-    0.5 means every binary output is on the right side of ½). Checked like :class:`TargetLoss`.
-
-    Examples
-    --------
-    >>> Tolerance(0.1)
-    Tolerance(0.1)
-    """
-
-    reason = "tolerance"
-
-    def __init__(self, tolerance):
-        self.tolerance = _optim._number("Tolerance(tolerance)", tolerance, 0.0, open_low=True)
-
-    def __repr__(self):
-        return f"Tolerance({self.tolerance})"
-
-
-class EarlyStopping:
-    """Stop when the validation loss has not improved for ``patience`` epochs.
-
-    Parameters
-    ----------
-    patience : int >= 1, default 10
-    min_delta : float >= 0, default 0
-        An improvement must lower the best loss by more than this.
-    restore_best : bool, default True
-        When training stops this way (or runs out of epochs), write back the parameters of
-        the best epoch (by key, so neurons added since keep their current values).
-    monitor : {"val_loss", "loss"}, default "val_loss"
-        "val_loss" needs ``validation`` data.
-
-    Examples
-    --------
-    >>> EarlyStopping(patience=5)
-    EarlyStopping(patience=5, min_delta=0.0, restore_best=True, monitor='val_loss')
-    """
-
-    reason = "early_stopping"
-
-    def __init__(self, patience=10, min_delta=0.0, restore_best=True, monitor="val_loss"):
-        self.patience = _count("EarlyStopping(patience)", patience)
-        self.min_delta = _optim._number("EarlyStopping(min_delta)", min_delta, 0.0)
-        self.restore_best = bool(restore_best)
-        if monitor not in ("val_loss", "loss"):
-            raise TrainingError(f"EarlyStopping(monitor) must be 'val_loss' or 'loss', got {monitor!r}")
-        self.monitor = monitor
-
-    def __repr__(self):
-        return (f"EarlyStopping(patience={self.patience}, min_delta={self.min_delta}, "
-                f"restore_best={self.restore_best}, monitor={self.monitor!r})")
 
 
 def train(net, X, Y, *, loss, optimizer, epochs, batch_size=None, reduction="mean", shuffle=True,
@@ -273,162 +145,6 @@ def train(net, X, Y, *, loss, optimizer, epochs, batch_size=None, reduction="mea
     return run.fit(progress)
 
 
-# --- engines: how a batch's gradients are computed and where parameters live during a run ----
-
-class _ObjectEngine:
-    """Neuron by neuron, case by case, through ``Network._forward/_backward``.
-
-    Parameters are read from and written to the graph at every batch: the graph is always current.
-    """
-
-    def __init__(self, net, data, frozen):
-        self.net, self.frozen = net, frozen
-        self.X, self.Y = data[0].tolist(), data[1].tolist()  # Python floats: the fastest per case
-
-    def prepare(self, plan, loss_spec):
-        """(Re)bind to a plan; return ``(loss, fused)`` for it."""
-        self.params = _Params(plan, self.frozen)
-        self.keys = self.params.keys
-        self.plan = plan
-        return self.net._checked_loss(plan, loss_spec)
-
-    def batch(self, rows, loss, fused, outputs):
-        """Accumulate the gradients of cases ``rows``, append their outputs (one block per batch),
-        return the summed loss."""
-        forward, backward, plan, X, Y = self.net._forward, self.net._backward, self.plan, self.X, self.Y
-        self.params.zero_grad()
-        total, block = 0.0, []
-        for i in rows.tolist():
-            block.append(forward(plan, X[i]))
-            total += backward(plan, Y[i], loss, fused)
-        outputs.append(block)
-        return total
-
-    def values(self):
-        return self.params.values()
-
-    def grads(self):
-        return self.params.grads()
-
-    def write(self, values):
-        self.params.write(values)
-
-    def evaluate(self, X, Y, loss, fused):
-        """Summed loss and outputs of a forward pass over cases (no gradients touched)."""
-        plan, total, outputs = self.plan, 0.0, []
-        for x, t in zip(X.tolist(), Y.tolist()):
-            outputs.append(self.net._forward(plan, x))
-            if fused is not None:
-                total += fused[0]([n.z for n in plan.outputs], t)
-            else:
-                total += loss.f(outputs[-1], t)
-        return total, outputs
-
-    def sync(self):
-        """Make the graph current (it always is)."""
-
-    def resync(self):
-        """Re-read the graph after callbacks (nothing is held elsewhere)."""
-
-
-class _Params:
-    """The trainable parameters of a plan, as references into the graph (never copies)."""
-
-    def __init__(self, plan, frozen):
-        keys, bias_keys, self.edges, self.neurons = [], [], [], []
-        self.all_edges, self.all_neurons = [], []
-        for neuron, incoming in plan.forward:
-            for src, edge in incoming:
-                self.all_edges.append(edge)
-                if (src.name, neuron.name) not in frozen:
-                    keys.append((src.name, neuron.name))
-                    self.edges.append(edge)
-            self.all_neurons.append(neuron)
-            if neuron.name not in frozen:
-                bias_keys.append(neuron.name)
-                self.neurons.append(neuron)
-        self.keys = tuple(keys + bias_keys)
-
-    def values(self):
-        return np.array([e["weight"] for e in self.edges] + [n._bias for n in self.neurons])
-
-    def grads(self):
-        return np.array([e["grad"] for e in self.edges] + [n.bias_grad for n in self.neurons])
-
-    def write(self, values):
-        values = values.tolist()
-        for edge, value in zip(self.edges, values):
-            edge["weight"] = value
-        for neuron, value in zip(self.neurons, values[len(self.edges):]):
-            neuron._bias = value    # finite: checked by the caller
-
-    def zero_grad(self):
-        for edge in self.all_edges:
-            edge["grad"] = 0.0
-        for neuron in self.all_neurons:
-            neuron.bias_grad = 0.0
-
-
-class _BatchedEngine:
-    """neuronsim.fast: whole batches in numpy. During an epoch the engine's arrays hold the
-    parameters; :meth:`sync` writes weights and gradients into the graph (end of each epoch, before
-    callbacks, and whenever a batch callback is about to run), :meth:`resync` reads them back."""
-
-    def __init__(self, net, data, frozen):
-        self.net, self.frozen = net, frozen
-        self.X, self.Y = data
-        self.engine = net.compile()
-
-    def prepare(self, plan, loss_spec):
-        engine = self.engine
-        engine._ensure_compiled()
-        live = [i for i, key in enumerate(engine.keys) if key not in self.frozen]
-        self.live = np.array(live, dtype=int) if len(live) < len(engine.keys) else slice(None)
-        self.keys = engine.keys if isinstance(self.live, slice) else tuple(engine.keys[i] for i in live)
-        loss, _ = self.net._checked_loss(plan, loss_spec)
-        self.vfused = engine._vectorised_fused(loss)
-        return loss, self.vfused
-
-    def batch(self, rows, loss, fused, outputs):
-        engine = self.engine
-        engine.grads[:] = 0.0
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is judged by the caller
-            outputs.append(engine._forward(self.X[rows].T).T)
-            return engine._backward(self.Y[rows].T, loss, self.vfused)
-
-    def values(self):
-        return self.engine.params[self.live]
-
-    def grads(self):
-        return self.engine.grads[self.live]
-
-    def write(self, values):
-        self.engine.params[self.live] = values
-        self.engine._refresh()
-
-    def evaluate(self, X, Y, loss, fused):
-        engine = self.engine
-        XT, YT = X.T, Y.T
-        with np.errstate(over="ignore", invalid="ignore"):
-            out = engine._forward(XT)
-            if self.vfused is not None:
-                total = float(self.vfused[0](engine._cache[3][engine._out_rows].T, YT.T).sum())
-            else:
-                total = float(loss.vf(out.T, YT.T).sum())
-        return total, out.T
-
-    def sync(self):
-        self.engine.push(grads=True)
-
-    def resync(self):
-        self.engine._ensure_compiled()
-        self.engine.pull()
-
-
-# name -> factory(net, (X rows, Y rows, Y array), frozen keys) of an engine with the methods above.
-_ENGINES = {"object": _ObjectEngine, "fast": _BatchedEngine}
-
-
 class _Run:
     """One call of :func:`train`: arguments checked at the door, then the epoch loop."""
 
@@ -448,9 +164,9 @@ class _Run:
                 raise NeuronsimTypeError("validation must be a pair (X_val, Y_val)") from None
             self.validation = _checked_data(X_val, Y_val, plan, self.loss, "X_val", "Y_val")
         self.optimizer = _optim.get(optimizer)
-        self.epochs = _count("epochs", epochs)
+        self.epochs = count("epochs", epochs)
         n = len(self.data[0])
-        self.batch_size = n if batch_size is None else min(_count("batch_size", batch_size), n)
+        self.batch_size = n if batch_size is None else min(count("batch_size", batch_size), n)
         if reduction not in ("sum", "mean"):
             raise TrainingError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
         self.reduction, self.shuffle = reduction, bool(shuffle)
@@ -462,9 +178,9 @@ class _Run:
         self.early = next((r for r in self.rules if isinstance(r, EarlyStopping)), None)
         self.hooks = _checked_callbacks(callbacks)
         self.frozen = _checked_freeze(freeze, net)
-        if engine not in _ENGINES:
-            raise TrainingError(f"unknown engine {engine!r}; available: {', '.join(_ENGINES)}")
-        self.engine = _ENGINES[engine](net, self.data, self.frozen)
+        if engine not in ENGINES:
+            raise TrainingError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
+        self.engine = ENGINES[engine](net, self.data, self.frozen)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
                                  or seed < 0):
             raise TrainingError(f"seed must be None or an integer >= 0, got {seed!r}")
@@ -623,14 +339,6 @@ class _Run:
 
 
 # --- checks at the door --------------------------------------------------------------------
-
-def _count(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TrainingError(f"{name} must be an integer >= 1, got {value!r}")
-    if value < 1:
-        raise TrainingError(f"{name} must be an integer >= 1, got {value}")
-    return int(value)
-
 
 def _checked_data(X, Y, plan, loss, x_name, y_name):
     """``(X, Y)`` as float arrays of shape (n, inputs) and (n, outputs), checked against the network."""

@@ -1,0 +1,165 @@
+"""Training engines (private to :mod:`neuronsim.training`): how a batch's gradients are computed
+and where the parameters live during a run.
+
+Each engine offers ``prepare(plan, loss)``, ``batch(rows, loss, fused, outputs)``,
+``keys``/``values()``/``grads()``/``write(values)``, ``evaluate(X, Y, loss, fused)`` and the sync
+points ``sync()`` (make the graph current) and ``resync()`` (re-read it after callbacks).
+"""
+
+import numpy as np
+
+__all__ = ["ENGINES"]
+
+
+class _ObjectEngine:
+    """Neuron by neuron, case by case, through ``Network._forward/_backward``.
+
+    Parameters are read from and written to the graph at every batch: the graph is always current.
+    """
+
+    def __init__(self, net, data, frozen):
+        self.net, self.frozen = net, frozen
+        self.X, self.Y = data[0].tolist(), data[1].tolist()  # Python floats: the fastest per case
+
+    def prepare(self, plan, loss_spec):
+        """(Re)bind to a plan; return ``(loss, fused)`` for it."""
+        self.params = _Params(plan, self.frozen)
+        self.keys = self.params.keys
+        self.plan = plan
+        return self.net._checked_loss(plan, loss_spec)
+
+    def batch(self, rows, loss, fused, outputs):
+        """Accumulate the gradients of cases ``rows``, append their outputs (one block per batch),
+        return the summed loss."""
+        forward, backward, plan, X, Y = self.net._forward, self.net._backward, self.plan, self.X, self.Y
+        self.params.zero_grad()
+        total, block = 0.0, []
+        for i in rows.tolist():
+            block.append(forward(plan, X[i]))
+            total += backward(plan, Y[i], loss, fused)
+        outputs.append(block)
+        return total
+
+    def values(self):
+        return self.params.values()
+
+    def grads(self):
+        return self.params.grads()
+
+    def write(self, values):
+        self.params.write(values)
+
+    def evaluate(self, X, Y, loss, fused):
+        """Summed loss and outputs of a forward pass over cases (no gradients touched)."""
+        plan, total, outputs = self.plan, 0.0, []
+        for x, t in zip(X.tolist(), Y.tolist()):
+            outputs.append(self.net._forward(plan, x))
+            if fused is not None:
+                total += fused[0]([n.z for n in plan.outputs], t)
+            else:
+                total += loss.f(outputs[-1], t)
+        return total, outputs
+
+    def sync(self):
+        """Make the graph current (it always is)."""
+
+    def resync(self):
+        """Re-read the graph after callbacks (nothing is held elsewhere)."""
+
+
+class _Params:
+    """The trainable parameters of a plan, as references into the graph (never copies)."""
+
+    def __init__(self, plan, frozen):
+        keys, bias_keys, self.edges, self.neurons = [], [], [], []
+        self.all_edges, self.all_neurons = [], []
+        for neuron, incoming in plan.forward:
+            for src, edge in incoming:
+                self.all_edges.append(edge)
+                if (src.name, neuron.name) not in frozen:
+                    keys.append((src.name, neuron.name))
+                    self.edges.append(edge)
+            self.all_neurons.append(neuron)
+            if neuron.name not in frozen:
+                bias_keys.append(neuron.name)
+                self.neurons.append(neuron)
+        self.keys = tuple(keys + bias_keys)
+
+    def values(self):
+        return np.array([e["weight"] for e in self.edges] + [n._bias for n in self.neurons])
+
+    def grads(self):
+        return np.array([e["grad"] for e in self.edges] + [n.bias_grad for n in self.neurons])
+
+    def write(self, values):
+        values = values.tolist()
+        for edge, value in zip(self.edges, values):
+            edge["weight"] = value
+        for neuron, value in zip(self.neurons, values[len(self.edges):]):
+            neuron._bias = value    # finite: checked by the caller
+
+    def zero_grad(self):
+        for edge in self.all_edges:
+            edge["grad"] = 0.0
+        for neuron in self.all_neurons:
+            neuron.bias_grad = 0.0
+
+
+class _BatchedEngine:
+    """neuronsim.fast: whole batches in numpy. During an epoch the engine's arrays hold the
+    parameters; :meth:`sync` writes weights and gradients into the graph (end of each epoch, before
+    callbacks, and whenever a batch callback is about to run), :meth:`resync` reads them back."""
+
+    def __init__(self, net, data, frozen):
+        self.net, self.frozen = net, frozen
+        self.X, self.Y = data
+        self.engine = net.compile()
+
+    def prepare(self, plan, loss_spec):
+        engine = self.engine
+        engine._ensure_compiled()
+        live = [i for i, key in enumerate(engine.keys) if key not in self.frozen]
+        self.live = np.array(live, dtype=int) if len(live) < len(engine.keys) else slice(None)
+        self.keys = engine.keys if isinstance(self.live, slice) else tuple(engine.keys[i] for i in live)
+        loss, _ = self.net._checked_loss(plan, loss_spec)
+        self.vfused = engine._vectorised_fused(loss)
+        return loss, self.vfused
+
+    def batch(self, rows, loss, fused, outputs):
+        engine = self.engine
+        engine.grads[:] = 0.0
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is judged by the caller
+            outputs.append(engine._forward(self.X[rows].T).T)
+            return engine._backward(self.Y[rows].T, loss, self.vfused)
+
+    def values(self):
+        return self.engine.params[self.live]
+
+    def grads(self):
+        return self.engine.grads[self.live]
+
+    def write(self, values):
+        self.engine.params[self.live] = values
+        self.engine._refresh()
+
+    def evaluate(self, X, Y, loss, fused):
+        engine = self.engine
+        XT, YT = X.T, Y.T
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = engine._forward(XT)
+            if self.vfused is not None:
+                total = float(self.vfused[0](engine._cache[3][engine._out_rows].T, YT.T).sum())
+            else:
+                total = float(loss.vf(out.T, YT.T).sum())
+        return total, out.T
+
+    def sync(self):
+        self.engine.push(grads=True)
+
+    def resync(self):
+        self.engine._ensure_compiled()
+        self.engine.pull()
+
+
+# name -> factory(net, (X rows, Y rows, Y array), frozen keys) of an engine with the methods above.
+ENGINES = {"object": _ObjectEngine, "fast": _BatchedEngine}

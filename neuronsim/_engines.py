@@ -118,9 +118,11 @@ class _BatchedEngine:
     def prepare(self, plan, loss_spec):
         engine = self.engine
         engine._ensure_compiled()
-        live = [i for i, key in enumerate(engine.keys) if key not in self.frozen]
-        self.live = np.array(live, dtype=int) if len(live) < len(engine.keys) else slice(None)
-        self.keys = engine.keys if isinstance(self.live, slice) else tuple(engine.keys[i] for i in live)
+        live = [i for i, key in enumerate(engine.keys) if key not in self.frozen] if self.frozen else None
+        if live is None or len(live) == len(engine.keys):
+            self.live, self.keys = slice(None), engine.keys
+        else:
+            self.live, self.keys = np.array(live, dtype=int), tuple(engine.keys[i] for i in live)
         loss, _ = self.net._checked_loss(plan, loss_spec)
         self.vfused = engine._vectorised_fused(loss)
         return loss, self.vfused

@@ -45,7 +45,11 @@ from .errors import NeuronsimError, ShapeError, ValueRangeError
 __all__ = ["FastEngine", "compile"]
 
 _WEIGHT = operator.itemgetter("weight")
-_MASKED_MIN_DENSITY = 0.08   # below this a block's links are walked as index arrays
+# A block whose links fill at least this fraction of its source x destination rectangle is run
+# as a dense matrix with zeros for the missing links: BLAS on the whole rectangle beats walking
+# index arrays down to ~1 % density (measured: ~4 ns per cell vs ~0.35 us per link for 100 cases).
+_MASKED_MIN_DENSITY = 0.01
+_MASKED_MAX_CELLS = 20_000_000   # ... unless the rectangle itself would be too big to hold
 
 
 def compile(net):
@@ -149,7 +153,7 @@ class FastEngine:
         area = (block.s1 - block.s0) * (d1 - d0)
         if len(links) == area:
             block.kind = "dense"
-        elif len(links) >= _MASKED_MIN_DENSITY * area:
+        elif len(links) >= _MASKED_MIN_DENSITY * area and area <= _MASKED_MAX_CELLS:
             block.kind = "masked"
         else:
             block.kind = "sparse"

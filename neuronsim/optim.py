@@ -215,6 +215,10 @@ class Optimizer:
         if keys is self._keys or keys == self._keys:
             self._keys = keys
             return
+        if not self._keys:  # a fresh optimizer: every parameter starts from zero state
+            self._slots = {slot: np.zeros(len(keys)) for slot in self._slots}
+            self._keys = keys
+            return
         old = {key: i for i, key in enumerate(self._keys)}
         source = np.array([old.get(key, -1) for key in keys], dtype=int)
         kept = source >= 0

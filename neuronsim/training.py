@@ -423,6 +423,9 @@ def _checked_freeze(freeze, net):
         freeze = (freeze,)
     elif not hasattr(freeze, "__iter__"):
         raise NeuronsimTypeError(f"freeze must be a collection of parameter keys, got {freeze!r}")
+    freeze = list(freeze)
+    if not freeze:
+        return set()
     keys = set(net.parameter_keys())
     frozen = set()
     for item in freeze:

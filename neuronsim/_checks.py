@@ -43,3 +43,38 @@ def _has_bool(values):
     if isinstance(values, np.ndarray):
         return values.dtype == bool
     return any(isinstance(v, bool) for v in values)
+
+
+def checked_seed(seed, error=None):
+    """``seed`` as an int (or None): a non-negative integer, numpy integers included."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, np.integer)) or seed < 0:
+        raise (error or ValueRangeError)(f"seed must be None or a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
+def positive_int(value, what, error=None):
+    """``value`` as an int >= 1, or an error naming ``what``."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)) or value < 1:
+        raise (error or ValueRangeError)(f"{what} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def as_matrix(X, width, what):
+    """A finite float (n, width) array from a list of rows or a 2-D array."""
+    if isinstance(X, (str, bytes)):
+        raise NeuronsimTypeError(f"{what} must be numeric rows of {width} values, got {type(X).__name__}")
+    try:
+        arr = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        raise NeuronsimTypeError(f"{what} must be numeric rows of {width} values") from None
+    if arr.ndim == 1 and width == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2 or arr.shape[1] != width:
+        raise ShapeError(f"{what}: expected shape (n, {width}), got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        row, col = map(int, np.argwhere(~np.isfinite(arr))[0])
+        raise ValueRangeError(f"{what}[{row}, {col}] is {arr[row, col]}; values must be finite")
+    return arr
+

@@ -1,26 +1,96 @@
-"""Data for the command line: a built-in data set by name, or a CSV file with a header row.
+"""What the command line reads: networks named by its ``NET`` argument and data by ``--data``.
 
-:func:`load_csv` is written to move into :mod:`neuronsim.datasets` unchanged (it returns a
-:class:`~neuronsim.datasets.Dataset`); until then the command line is its only user.
+A ``NET`` is a saved network (JSON with a ``"format"`` field, read by :func:`neuronsim.load`), a
+spec file (JSON or YAML, :mod:`neuronsim.spec`) or a layered shorthand such as ``2-8-1`` or
+``4-relu:16-tanh:8-3`` (see :func:`layered`). ``--data`` is a built-in data set's name or a CSV
+file (read by :func:`neuronsim.tables.load_csv`).
 """
 
-import csv
-import math
+import json
+import re
 from pathlib import Path
 
-import numpy as np
 
 from . import datasets
-from .errors import FileFormatError, NeuronsimError
+from .errors import FileFormatError, NeuronsimError, SpecError
+from .io import load
+from .spec import build, load_spec_file
+from .tables import load_csv
 
-__all__ = ["load_data", "load_csv"]
+__all__ = ["load_network", "layered", "load_data"]
+
+_SHORTHAND = re.compile(r"^\d+(-([A-Za-z_]\w*:)?\d+)+$")
 
 
-def load_data(source):
+def load_network(source, seed=None):
+    """``(net, optimizer, metadata)`` from a saved network, a spec file or a layered shorthand.
+
+    ``seed`` seeds the weights a spec or shorthand does not give (default: the spec file's
+    ``"seed"``, else 0); a saved network keeps its own weights and may bring its optimizer and
+    metadata (else None).
+
+    Examples
+    --------
+    >>> net, optimizer, metadata = load_network("2-3-1")
+    >>> len(net), optimizer, metadata
+    (6, None, None)
+    """
+    path = Path(source)
+    if not path.exists() and _SHORTHAND.match(source):
+        return layered(source, 0 if seed is None else seed), None, None
+    if not path.exists():
+        raise FileFormatError(f"{source}: no such file (a network is a saved .json, a spec file "
+                              "or a layered shorthand like 2-8-1)")
+    if path.suffix.lower() not in (".yaml", ".yml") and _is_saved_network(path):
+        return load(path, with_extras=True)
+    spec = load_spec_file(path)
+    if seed is None:
+        seed = spec.get("seed") if isinstance(spec, dict) and spec.get("seed") is not None else 0
+    try:
+        return build(spec, seed=seed), None, None
+    except SpecError as err:
+        raise SpecError(f"{path}: {err}") from None
+
+
+def _is_saved_network(path):
+    try:
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return path.suffix.lower() != ".json"     # not a spec: let load() say what is wrong
+    return isinstance(document, dict) and "format" in document
+
+
+def layered(text, seed=0):
+    """A layered network from a shorthand: widths joined by ``-``, e.g. ``2-8-1``.
+
+    Inputs are identity; a hidden or output layer may be written ``ACTIVATION:WIDTH``; otherwise
+    hidden layers are tanh and the output layer sigmoid for one neuron, identity (for softmax
+    cross-entropy) for several.
+
+    Examples
+    --------
+    >>> [n.activation.name for n in layered("1-relu:2-3")]
+    ['identity', 'relu', 'relu', 'identity', 'identity', 'identity']
+    """
+    parts = text.split("-")
+    layers = [("identity", int(parts[0]))]
+    for position, part in enumerate(parts[1:], start=1):
+        activation, _, width = part.rpartition(":")
+        if not activation:
+            last = position == len(parts) - 1
+            activation = "tanh" if not last else "sigmoid" if int(width) == 1 else "identity"
+        layers.append((activation, int(width)))
+    try:
+        return build(layers, seed=seed)
+    except SpecError as err:
+        raise SpecError(f"layered shorthand {text!r}: {err}") from None
+
+
+def load_data(source, label=None):
     """A :class:`~neuronsim.datasets.Dataset` from ``--data``: a CSV path or a built-in name.
 
-    Anything ending in ``.csv`` or naming an existing file is read as CSV; anything else is
-    looked up with :func:`neuronsim.datasets.load`.
+    Anything ending in ``.csv`` or naming an existing file is read by :func:`load_csv` (with
+    ``label``); anything else is looked up by :func:`neuronsim.datasets.load`.
 
     Examples
     --------
@@ -28,152 +98,7 @@ def load_data(source):
     Dataset(name='xor', n=4, inputs=2, outputs=1)
     """
     if source.lower().endswith(".csv") or Path(source).is_file():
-        return load_csv(source)
+        return load_csv(source, label)
+    if label is not None:
+        raise NeuronsimError(f"a label column applies to CSV data, not to the built-in data set {source!r}")
     return datasets.load(source)
-
-
-def load_csv(path, label=None, *, classes=None):
-    """Read a CSV file with a header row into a :class:`~neuronsim.datasets.Dataset`.
-
-    Every column but the label column is a feature and must hold finite numbers. Rows are
-    numbered as in a spreadsheet, the header being row 1, so an error message points at the
-    line to fix. Blank lines are skipped.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-    label : str, optional
-        Name of the label column (default: the last column).
-    classes : bool, optional
-        Whether the labels are class names. By default they are when any label is not a number,
-        or when every label is 0 or 1. Class names are sorted (numerically when they are all
-        numbers); two classes give a 0/1 column ``Y`` (the second class is 1), more give one-hot
-        ``Y``. Labels that are not classes become a single numeric target column.
-
-    Returns
-    -------
-    Dataset
-        ``labels`` holds the class index of each row (None for numeric targets).
-
-    Raises
-    ------
-    FileFormatError
-        A missing, unreadable or empty file, a header without data rows, or a repeated column.
-    NeuronsimError
-        An unknown label column, a row with the wrong number of cells, or a cell that is not a
-        number, e.g. ``data.csv: row 7, column 'petal_width': 'abc' is not a number``.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     path = os.path.join(folder, "flowers.csv")
-    ...     with open(path, "w") as file:
-    ...         _ = file.write("length,width,kind\\n1.0,0.5,rose\\n2.0,0.7,tulip\\n1.5,0.4,rose\\n")
-    ...     data = load_csv(path)
-    >>> data.X.tolist(), data.Y.ravel().tolist(), data.target_names
-    ([[1.0, 0.5], [2.0, 0.7], [1.5, 0.4]], [0.0, 1.0, 0.0], ('kind=tulip',))
-    """
-    path = Path(path)
-    header, rows = _read_table(path)
-    if label is None:
-        label = header[-1]
-    if label not in header:
-        raise NeuronsimError(f"{path}: no column {label!r} for the labels; columns: {', '.join(header)}")
-    if len(header) < 2:
-        raise NeuronsimError(f"{path}: needs at least one feature column besides the label {label!r}")
-    at = header.index(label)
-    features = [name for name in header if name != label]
-    X = np.empty((len(rows), len(features)))
-    raw_labels = []
-    for i, (row_number, cells) in enumerate(rows):
-        where = f"{path}: row {row_number}"
-        if len(cells) != len(header):
-            raise NeuronsimError(f"{where} has {len(cells)} cells; the header has {len(header)}")
-        raw_labels.append(cells[at].strip())
-        if not raw_labels[-1]:
-            raise NeuronsimError(f"{where}, column {label!r}: the label is empty")
-        values = cells[:at] + cells[at + 1:]
-        for j, (name, text) in enumerate(zip(features, values)):
-            X[i, j] = _number(text, f"{where}, column {name!r}")
-    Y, labels, target_names = _targets(raw_labels, label, classes)
-    description = f"{len(rows)} rows read from {path.name}; labels from column {label!r}."
-    return datasets.Dataset(X, Y, labels, features, target_names, path.name, description)
-
-
-def _read_table(path):
-    """The header (stripped names) and the non-blank rows as ``(row number, cells)``."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as file:
-            reader = csv.reader(file)
-            lines = [(reader.line_num, cells) for cells in reader]
-    except FileNotFoundError:
-        raise FileFormatError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise FileFormatError(f"{path}: is a directory, not a CSV file") from None
-    except UnicodeDecodeError as err:
-        raise FileFormatError(f"{path}: not a CSV file: not UTF-8 text (byte {err.start})") from None
-    except (OSError, csv.Error) as err:
-        raise FileFormatError(f"{path}: cannot read the CSV file ({err})") from None
-    lines = [(number, cells) for number, cells in lines if any(cell.strip() for cell in cells)]
-    if not lines:
-        raise FileFormatError(f"{path}: the file is empty; expected a header row, then data rows")
-    header = [name.strip() for name in lines[0][1]]
-    for position, name in enumerate(header, start=1):
-        if not name:
-            raise FileFormatError(f"{path}: row {lines[0][0]}: column {position} of the header has no name")
-        if header.index(name) != position - 1:
-            raise FileFormatError(f"{path}: row {lines[0][0]}: column {name!r} appears twice in the header")
-    if len(lines) == 1:
-        raise FileFormatError(f"{path}: no data rows after the header")
-    return header, lines[1:]
-
-
-def _number(text, where):
-    text = text.strip()
-    if not text:
-        raise NeuronsimError(f"{where}: empty cell; every feature needs a number")
-    try:
-        value = float(text)
-    except ValueError:
-        raise NeuronsimError(f"{where}: {text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise NeuronsimError(f"{where}: {text!r} is not a finite number")
-    return value
-
-
-def _targets(raw, column, classes):
-    """``(Y, labels, target_names)`` from the label cells (see :func:`load_csv`)."""
-    numbers = [_maybe_number(text) for text in raw]
-    numeric = all(value is not None for value in numbers)
-    if classes is None:
-        classes = not numeric or set(numbers) <= {0.0, 1.0}
-    if not classes:
-        if not numeric:
-            bad = next(text for text, value in zip(raw, numbers) if value is None)
-            raise NeuronsimError(f"column {column!r}: label {bad!r} is not a number")
-        return np.array(numbers)[:, None], None, (column,)
-    keys = numbers if numeric else raw     # numeric labels: "1" and "1.0" are one class
-    distinct = sorted(set(keys))
-    names = [_class_name(key) for key in distinct]
-    if len(names) < 2:
-        raise NeuronsimError(f"column {column!r}: every label is {names[0]!r}; classes need at least two")
-    index = {key: i for i, key in enumerate(distinct)}
-    labels = np.array([index[key] for key in keys])
-    if len(names) == 2:
-        return labels[:, None].astype(float), labels, (f"{column}={names[1]}",)
-    return datasets.one_hot(labels, len(names)), labels, tuple(names)
-
-
-def _class_name(key):
-    if isinstance(key, float):
-        return str(int(key)) if key.is_integer() else repr(key)
-    return key
-
-
-def _maybe_number(text):
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None

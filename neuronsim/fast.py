@@ -40,6 +40,7 @@ import operator
 import numpy as np
 
 from ._gc import paused_gc
+from ._checks import as_matrix
 from .errors import NeuronsimError, ShapeError, ValueRangeError
 
 __all__ = ["FastEngine", "compile"]
@@ -225,6 +226,8 @@ class FastEngine:
         """
         if self._cache is None or self._cache[0] != self._key:
             raise NeuronsimError("backward() needs a forward() pass of this engine first")
+        if self.net._current_plan().key != self._key:
+            raise NeuronsimError("the network's structure changed since forward(); run forward() again")
         Y = self._check_batch(Y, len(self._out_rows), "Y")
         if Y.shape[1] != self._cache[1].shape[1]:
             raise ShapeError(f"Y has {Y.shape[1]} rows but the last forward batch had {self._cache[1].shape[1]}")
@@ -243,12 +246,11 @@ class FastEngine:
         self.grads[:] = 0.0
 
     def _check_batch(self, X, width, what):
-        A = np.asarray(X, dtype=float) if not isinstance(X, np.ndarray) or X.dtype != float else X
-        if A.ndim != 2 or A.shape[1] != width:
-            raise ShapeError(f"{what}: expected shape (n, {width}), got {A.shape}")
-        if not np.isfinite(A).all():
-            raise ValueRangeError(f"{what} has NaN or infinite values")
-        return A.T  # neuron-major: one row per neuron, one column per case
+        """A finite (n, width) batch, returned neuron-major: one row per neuron, one column per case."""
+        A = as_matrix(X, width, what)
+        if len(A) == 0:
+            raise ShapeError(f"{what} is empty: a batch needs at least one case")
+        return A.T
 
     def _checked_loss(self, loss, Y):
         loss, _ = self.net._checked_loss(self.net._current_plan(), loss)

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from ._checks import finite_float
+from ._checks import checked_seed, finite_float
 from .errors import NeuronsimError, NeuronsimTypeError, ValueRangeError
 
 __all__ = ["Initializer", "constant", "uniform", "normal", "xavier", "glorot", "he", "get", "apply", "available"]
@@ -242,9 +242,9 @@ def apply(net, init="xavier", seed=None, *, keep=()):
     True
     """
     init = get(init)
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise NeuronsimError(f"seed must be None or a non-negative integer, got {seed!r}")
-    rng = np.random.default_rng(seed)
+    if not hasattr(net, "_current_plan"):
+        raise NeuronsimTypeError(f"apply() initialises a Network, got {type(net).__name__}")
+    rng = np.random.default_rng(checked_seed(seed, NeuronsimError))
     succ = net.graph._succ
     links = [(neuron, src, edge) for neuron, incoming in net._current_plan().forward for src, edge in incoming]
     fan_in = np.fromiter((len(net.graph._pred[neuron.name]) for neuron, _, _ in links), int, len(links))

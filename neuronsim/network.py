@@ -16,9 +16,10 @@ structure changes (through the Network or directly through ``net.graph``).
 import networkx as nx
 import numpy as np
 
+from . import activations as _activations
 from . import losses as _losses
-from ._checks import finite_float, finite_vector
-from .errors import (CycleError, LossError, NeuronsimError, NeuronsimTypeError, ShapeError,
+from ._checks import as_matrix, finite_float, finite_vector
+from .errors import (CycleError, LossError, NeuronsimError, NeuronsimTypeError,
                      TopologyError, ValueRangeError)
 from .graph import NeuronGraph, insertion_consistent_edges, topological_names
 from .neuron import Neuron
@@ -457,6 +458,8 @@ class Network:
             a = [n.a for n in outputs]
             value = loss.f(a, target)
             loss_delta = loss.df(a, target)
+        if len(loss_delta) != len(outputs):
+            raise LossError(f"loss {loss.name!r}: its gradient has {len(loss_delta)} values for {len(outputs)} outputs")
         plan.last_loss = LossTerms(loss, fused is not None, target, value, loss_delta)
         return value, loss_delta
 
@@ -507,7 +510,7 @@ class Network:
                [7.]])
         """
         plan = self._current_plan()
-        rows = _as_matrix(X, len(plan.inputs), "X")
+        rows = as_matrix(X, len(plan.inputs), "X")
         return np.array([self._forward(plan, row) for row in rows.tolist()], dtype=float).reshape(
             len(rows), len(plan.outputs))
 
@@ -519,7 +522,13 @@ class Network:
             raise LossError(
                 f"loss {loss.name!r} needs {loss.output_activation!r} output neurons; "
                 f"{', '.join(map(repr, wrong))} {'is' if len(wrong) == 1 else 'are'} not")
-        fused = loss.fused.get(names.pop()) if len(names) == 1 else None
+        fused = None
+        if len(names) == 1:
+            name = names.pop()
+            # a fused δ is the calculus of the registered activation of that name, not of any
+            # Activation that happens to share the name
+            if name in loss.fused and all(n._activation is _activations.get(name) for n in plan.outputs):
+                fused = loss.fused[name]
         return loss, fused
 
     @staticmethod
@@ -746,6 +755,8 @@ class Network:
         for src, dst in insertion_consistent_edges(graph):  # same summation order: same numbers
             data = graph._succ[src][dst]
             twin._graph.add_edge(src, dst, weight=data["weight"], grad=data.get("grad", 0.0))
+        for neuron in self._graph_order():
+            twin[neuron.name].bias_grad = neuron.bias_grad
         twin._explicit_inputs = None if self._explicit_inputs is None else list(self._explicit_inputs)
         twin._explicit_outputs = None if self._explicit_outputs is None else list(self._explicit_outputs)
         return twin
@@ -770,20 +781,4 @@ class Network:
         except NeuronsimError:
             io = ""
         return f"Network({len(self)} neurons, {self._graph.number_of_edges()} edges{io})"
-
-
-def _as_matrix(X, width, what):
-    """A finite float (n, width) array from a list of rows or a 2-D array."""
-    try:
-        arr = np.asarray(X, dtype=float)
-    except (TypeError, ValueError):
-        raise NeuronsimTypeError(f"{what} must be numeric rows of {width} values") from None
-    if arr.ndim == 1 and width == 1:
-        arr = arr.reshape(-1, 1)
-    if arr.ndim != 2 or arr.shape[1] != width:
-        raise ShapeError(f"{what}: expected shape (n, {width}), got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        row, col = map(int, np.argwhere(~np.isfinite(arr))[0])
-        raise ValueRangeError(f"{what}[{row}, {col}] is {arr[row, col]}; values must be finite")
-    return arr
 

@@ -45,10 +45,10 @@ class Neuron:
     [('h', -1.0)]
     """
 
-    __slots__ = ("name", "_activation", "_bias", "bias_grad", "z", "a", "delta", "_graph", "__weakref__")
+    __slots__ = ("_name", "_activation", "_bias", "bias_grad", "z", "a", "delta", "_graph", "__weakref__")
 
     def __init__(self, name, activation="sigmoid", bias=0.0, *, graph=None):
-        self.name = name
+        self._name = name
         self._activation = _activations.get(activation)
         self._bias = finite_float(bias, f"bias of neuron {name!r}")
         self.bias_grad = 0.0
@@ -58,12 +58,19 @@ class Neuron:
         self._graph = graph
 
     @property
+    def name(self):
+        """The neuron's key in the graph (read-only: a name is how links, files and plots find it)."""
+        return self._name
+
+    @property
     def activation(self):
         return self._activation
 
     @activation.setter
     def activation(self, value):
         self._activation = _activations.get(value)
+        if self._graph is not None:  # compiled engines hold activations: they must recompile
+            self._graph.structure_version += 1
 
     @property
     def bias(self):

@@ -30,7 +30,7 @@ import numbers
 
 import numpy as np
 
-from .errors import NeuronsimTypeError, TrainingError
+from .errors import NeuronsimTypeError, ShapeError, TrainingError
 
 __all__ = ["Optimizer", "SGD", "Adam", "StepDecay", "ExponentialDecay", "LinearDecay",
            "get", "available"]
@@ -50,6 +50,16 @@ def _number(name, value, low=-math.inf, high=math.inf, *, open_low=False, open_h
             expected = f"in {'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
         raise TrainingError(f"{name} must be {expected}, got {value!r}")
     return value
+
+
+def _vector(values, name):
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise NeuronsimTypeError(f"{name} must be a sequence of numbers") from None
+    if arr.ndim != 1:
+        raise ShapeError(f"{name} must be 1-D, got shape {arr.shape}")
+    return arr
 
 
 class Optimizer:
@@ -118,12 +128,15 @@ class Optimizer:
         >>> sgd.state["o1"]
         {'velocity': -0.25}
         """
+        if isinstance(keys, (str, bytes)) or not hasattr(keys, "__iter__"):
+            raise NeuronsimTypeError(f"keys must be a sequence of parameter keys, got {keys!r}")
         keys = tuple(keys)
-        if set(slots) != set(self.slots):
-            raise TrainingError(f"{type(self).__name__} state needs slots {sorted(self.slots)}, got {sorted(slots)}")
+        if not isinstance(slots, dict) or set(slots) != set(self.slots):
+            got = sorted(slots) if isinstance(slots, dict) else repr(slots)
+            raise TrainingError(f"{type(self).__name__} state needs slots {sorted(self.slots)}, got {got}")
         arrays = {}
         for slot in self.slots:
-            values = np.asarray(slots[slot], dtype=float)
+            values = _vector(slots[slot], f"state slot {slot!r}")
             if values.shape != (len(keys),):
                 raise TrainingError(f"state slot {slot!r}: expected {len(keys)} values, got shape {values.shape}")
             arrays[slot] = values.copy()
@@ -144,7 +157,10 @@ class Optimizer:
         """
         if self.schedule is None:
             return self.lr
-        lr = self.schedule(epoch, self.lr)
+        try:
+            lr = self.schedule(epoch, self.lr)
+        except TypeError as err:
+            raise TrainingError(f"schedule must be callable as schedule(epoch, lr) -> lr ({err})") from None
         try:
             return _number(f"lr of epoch {epoch} (from the schedule)", lr, 0.0, open_low=True)
         except NeuronsimTypeError as err:
@@ -165,24 +181,36 @@ class Optimizer:
         Returns
         -------
         ndarray
-            w + Δw (then proportional decay). Non-finite results are returned as they are:
-            the caller decides what divergence means.
+            w + Δw (then proportional decay). Non-finite results are returned as they are (the
+            caller decides what divergence means), and then the optimizer's state is left as it
+            was before this step.
+
+        Raises
+        ------
+        ShapeError, NeuronsimTypeError
+            ``keys``, ``w`` and ``g`` differ in length, or hold non-numbers.
 
         Examples
         --------
         >>> SGD(lr=0.5).update(["b"], [1.0], [0.2])
         array([0.9])
         """
-        self._align(tuple(keys))
-        w = np.asarray(w, dtype=float)
-        g = np.asarray(g, dtype=float)
+        keys = tuple(keys)
+        w, g = _vector(w, "w"), _vector(g, "g")
+        if not len(keys) == len(w) == len(g):
+            raise ShapeError(f"update(): keys, w and g must have one entry per parameter; got "
+                             f"{len(keys)}, {len(w)} and {len(g)}")
+        self._align(keys)
         lr = self.lr if lr is None else lr
+        before = {slot: values.copy() for slot, values in self._slots.items()}
         with np.errstate(all="ignore"):  # overflow is reported by the caller's divergence check
             if self.weight_decay:
                 g = g + self.weight_decay * w       # ∂/∂w (E + ½λΣw²)
             new = w + self._delta(w, g, lr)
             if self.decay:
                 new *= 1.0 - self.decay             # RHW 1986: w ← w − d·w after each change
+        if not np.isfinite(new).all():
+            self._slots = before                    # a step that diverged leaves no trace
         return new
 
     def step(self, net, *, lr=None, freeze=()):

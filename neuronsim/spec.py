@@ -38,6 +38,7 @@ import yaml
 
 from . import activations as _activations
 from . import init as _init
+from ._checks import checked_seed
 from ._gc import paused_gc
 from .errors import NeuronsimError, SpecError
 from .graph import insertion_consistent_edges
@@ -80,6 +81,8 @@ def build(spec, *, init=None, seed=None):
     if isinstance(spec, (str, os.PathLike)):
         path = Path(spec)
         data = load_spec_file(path)
+        if not isinstance(data, (list, dict)):
+            raise SpecError(f"{path}: a spec file holds a list of layers or a dict, got {type(data).__name__}")
         try:
             return build(data, init=init, seed=seed)
         except SpecError as err:
@@ -102,15 +105,14 @@ def _build_graph_spec(spec, init, seed):
     net = Network()
     given = set()  # parameter keys whose values the spec fixes
     if spec.get("layers") is not None:
-        _build_layers(net, spec["layers"])
+        names = _build_layers(net, spec["layers"])
+        if not spec.get("neurons"):
+            # A layered network knows its input and output layers: name them, so a link into an
+            # input neuron is refused rather than silently turning it into a hidden one.
+            net.set_inputs(names[0])
+            net.set_outputs(names[-1])
     _add_neurons(net, spec.get("neurons") or [], given)
     _add_edges(net, spec.get("edges") or [], given)
-    if spec.get("layers") is not None and not spec.get("neurons"):
-        # A layered network knows its input and output layers: name them, so a link into an
-        # input neuron is refused rather than silently turning it into a hidden one.
-        names = layer_names([size for _, size in _parsed_layers(spec["layers"])])
-        net.set_inputs(names[0])
-        net.set_outputs(names[-1])
     for side in ("inputs", "outputs"):
         if spec.get(side) is not None:
             names = spec[side]
@@ -133,8 +135,7 @@ def _build_graph_spec(spec, init, seed):
         initializer = _init.get(init)
     except NeuronsimError as err:
         raise SpecError(f"init: {err}") from None
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise SpecError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = checked_seed(seed, SpecError)
     _init.apply(net, initializer, seed=seed, keep=given)
     return net
 
@@ -164,8 +165,15 @@ def layer_names(sizes):
     return names
 
 
+MAX_LINKS = 20_000_000  # ~7 GB as Python objects: beyond this, building would exhaust memory
+
+
 def _build_layers(net, layers):
     parsed = _parsed_layers(layers)
+    links = sum(a * b for (_, a), (_, b) in zip(parsed, parsed[1:]))
+    if links > MAX_LINKS:
+        raise SpecError(f"layers: {links:,} links requested; neuronsim holds each link as Python objects "
+                        f"(~330 bytes), so it refuses more than {MAX_LINKS:,}")
     names = layer_names([size for _, size in parsed])
     for i, ((activation, _), layer) in enumerate(zip(parsed, names)):
         for name in layer:
@@ -177,6 +185,7 @@ def _build_layers(net, layers):
     graph = net.graph
     for upper, lower in zip(names, names[1:]):
         graph.add_edges_from(((src, dst, {"weight": 0.0, "grad": 0.0}) for src in upper for dst in lower))
+    return names
 
 
 def _parsed_layers(layers):

@@ -30,7 +30,6 @@ Examples
 """
 
 import math
-import numbers
 import sys
 import time
 
@@ -38,6 +37,7 @@ import numpy as np
 
 from . import metrics as _metrics
 from . import optim as _optim
+from ._checks import checked_seed
 from ._engines import ENGINES
 from .errors import DivergenceError, NeuronsimTypeError, ShapeError, TrainingError, ValueRangeError
 from .history import History
@@ -170,21 +170,16 @@ class _Run:
         if reduction not in ("sum", "mean"):
             raise TrainingError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
         self.reduction, self.shuffle = reduction, bool(shuffle)
-        self.lrs = [self.optimizer.lr_at(e) for e in range(self.epochs)]
-        if callable(metrics) or isinstance(metrics, str):
-            metrics = (metrics,)
-        self.metrics = dict(_metrics.get(m) for m in metrics)
+        self.optimizer.lr_at(0)  # a schedule that fails, fails before any training
+        self.metrics = _checked_metrics(metrics)
         self.rules = _checked_rules(stop, self.validation is not None)
         self.early = next((r for r in self.rules if isinstance(r, EarlyStopping)), None)
         self.hooks = _checked_callbacks(callbacks)
         self.frozen = _checked_freeze(freeze, net)
-        if engine not in ENGINES:
+        if not isinstance(engine, str) or engine not in ENGINES:
             raise TrainingError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
         self.engine = ENGINES[engine](net, self.data, self.frozen)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
-                                 or seed < 0):
-            raise TrainingError(f"seed must be None or an integer >= 0, got {seed!r}")
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(checked_seed(seed, TrainingError))
         self.widths = (len(plan.inputs), len(plan.outputs))
         self.plan = None
 
@@ -210,6 +205,8 @@ class _Run:
         self.start = time.perf_counter()
         try:
             self._call("on_train_begin", history)
+            if self.hooks["on_train_begin"]:
+                self.engine.resync()  # a hook may have edited weights or structure
             reason = "max_epochs"
             for epoch in range(1, self.epochs + 1):
                 stopped = self._epoch(epoch, history, bar)
@@ -233,7 +230,7 @@ class _Run:
         n = len(T_all)
         shuffled = self.shuffle and self.batch_size < n
         order = self.rng.permutation(n) if shuffled else np.arange(n)
-        lr, mean = self.lrs[epoch - 1], self.reduction == "mean"
+        lr, mean = self.optimizer.lr_at(epoch - 1), self.reduction == "mean"
         outputs, total, stopped = [], 0.0, None
         for begin in range(0, n, self.batch_size):
             rows = order[begin:begin + self.batch_size]
@@ -243,10 +240,11 @@ class _Run:
             except OverflowError:
                 batch_loss = math.inf
             if not math.isfinite(batch_loss):
+                engine.sync()  # the graph keeps the last finite parameters
                 raise _diverged(epoch, _loss_culprit(plan, batch_loss), history)
             g = engine.grads()
             if mean:
-                g /= len(rows)
+                g = g / len(rows)  # not in place: the engine's sums are what the graph gets
             new = self.optimizer.update(engine.keys, engine.values(), g, lr)
             if not np.isfinite(new).all():
                 bad = int(np.flatnonzero(~np.isfinite(new))[0])
@@ -282,6 +280,12 @@ class _Run:
                 history.val_metrics[name].append(float(fn(T_val, np.array(val_out))))
             if not (self.early and self.early.monitor == "loss"):
                 monitored = history.val_loss[-1]
+        if self.early and self.early.monitor == "loss":
+            # The epoch's loss was measured during its passes (before its last update): judge
+            # the weights the epoch ends with, which are the ones a snapshot keeps.
+            X_all = self.data[0]
+            clean, _ = self._evaluate(X_all, T_all, epoch, history)
+            monitored = clean / n if mean else clean
         if monitored < self.best[0] - (self.early.min_delta if self.early else 0.0):
             keep = self.early and self.early.restore_best
             self.best = (monitored, epoch, _snapshot(self.net) if keep else None)
@@ -377,6 +381,23 @@ def _matrix(values, name, width, side):
         r, c = map(int, np.argwhere(~np.isfinite(arr))[0])
         raise ValueRangeError(f"{name}[{r}, {c}] is {arr[r, c]}; values must be finite")
     return arr
+
+
+def _checked_metrics(metrics):
+    """``{name: function}`` from metric names and functions; names must not collide."""
+    if metrics is None:
+        return {}
+    if callable(metrics) or isinstance(metrics, str):
+        metrics = (metrics,)
+    if not hasattr(metrics, "__iter__"):
+        raise NeuronsimTypeError(f"metrics must be a name, a function or a sequence of them, got {metrics!r}")
+    chosen = {}
+    for metric in metrics:
+        name, fn = _metrics.get(metric)
+        if name in chosen:
+            raise TrainingError(f"metrics: two metrics are named {name!r}; give your functions distinct names")
+        chosen[name] = fn
+    return chosen
 
 
 def _checked_rules(stop, has_validation):

@@ -225,7 +225,15 @@ def test_yaml_is_read_as_data_only(tmp_path):
 def test_file_holding_something_other_than_a_spec_is_named(tmp_path):
     path = tmp_path / "number.json"
     path.write_text("42")
-    with pytest.raises(SpecError, match=r"number\.json: spec must be a list of layers, a dict or a file path, got int"):
+    with pytest.raises(SpecError, match=r"number\.json: a spec file holds a list of layers or a dict, got int"):
+        build(path)
+
+
+def test_spec_file_holding_a_path_is_not_followed(tmp_path):
+    (tmp_path / "other.json").write_text('[["identity", 1], ["sigmoid", 1]]')
+    path = tmp_path / "pointer.json"
+    path.write_text('"other.json"')
+    with pytest.raises(SpecError, match="got str"):
         build(path)
 
 
@@ -313,9 +321,9 @@ MALFORMED = {
                                   "init": {"name": "uniform", "low": 1, "high": 0}},
                                  r"init: uniform\(low, high\) needs low <= high"),
     "seed negative": ({"neurons": _NEURONS, "edges": [["a", "b"]], "seed": -1},
-                      r"seed must be a non-negative integer, got -1"),
+                      r"seed must be None or a non-negative integer, got -1"),
     "seed not an integer": ({"neurons": _NEURONS, "edges": [["a", "b"]], "seed": "7"},
-                            r"seed must be a non-negative integer, got '7'"),
+                            r"seed must be None or a non-negative integer, got '7'"),
 }
 
 
@@ -326,7 +334,7 @@ def test_malformed_spec_names_the_field(spec, message):
 
 
 def test_seed_argument_is_checked_like_the_field():
-    with pytest.raises(SpecError, match="seed must be a non-negative integer, got 1.5"):
+    with pytest.raises(SpecError, match="seed must be None or a non-negative integer, got 1.5"):
         build([("identity", 1), ("sigmoid", 1)], seed=1.5)
 
 

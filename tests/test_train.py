@@ -195,7 +195,7 @@ BAD_ARGUMENTS = [
     (dict(metrics=("f1",)), TrainingError, "unknown metric 'f1'"),
     (dict(freeze=[("x1", "o1")]), TrainingError, "freeze: no edge x1 -> o1"),
     (dict(freeze=["x1"]), TrainingError, "'x1' is an input neuron"),
-    (dict(seed=-1), TrainingError, "seed must be None or an integer >= 0"),
+    (dict(seed=-1), TrainingError, "seed must be None or a non-negative integer"),
     (dict(engine="warp"), TrainingError, "unknown engine 'warp'; available: object"),
     (dict(stop="soon"), TrainingError, "stop"),
     (dict(validation=(XOR_X, np.ones((4, 2)))), ShapeError, "Y_val has 2 columns"),

@@ -78,3 +78,23 @@ def as_matrix(X, width, what):
         raise ValueRangeError(f"{what}[{row}, {col}] is {arr[row, col]}; values must be finite")
     return arr
 
+
+
+def network(net, what):
+    """``net`` itself when it is a :class:`~neuronsim.Network`, else a NeuronsimTypeError."""
+    from .network import Network  # _checks sits below network: import at call time
+
+    if not isinstance(net, Network):
+        raise NeuronsimTypeError(f"{what} takes a Network, got {type(net).__name__}")
+    return net
+
+
+def names(values, what):
+    """A list of strings from any iterable of strings (a single string is refused)."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise NeuronsimTypeError(f"{what} must be a list of names, got {values!r}")
+    values = list(values)
+    for value in values:
+        if not isinstance(value, str):
+            raise NeuronsimTypeError(f"{what} must hold names (str), got {value!r}")
+    return values

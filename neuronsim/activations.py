@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 
+from ._checks import finite_float
 from .errors import ActivationError, NeuronsimTypeError
 
 __all__ = ["Activation", "get", "register", "unregister", "available", "check", "CheckReport"]
@@ -459,13 +460,21 @@ def check(activation, points=None, *, eps=1e-6, tol=1e-5):
     CheckReport('bad_sigmoid': MISMATCH, worst at z=...)
     """
     act = get(activation)
+    eps, tol = finite_float(eps, "eps"), finite_float(tol, "tol")
+    if eps <= 0 or tol < 0:
+        raise ActivationError(f"check(): eps must be > 0 and tol >= 0, got eps={eps}, tol={tol}")
     if points is None:
         points = [x for x in np.linspace(-6.0, 6.0, 41) if abs(x) > 1e-9]
+    elif isinstance(points, (str, bytes)) or not hasattr(points, "__iter__"):
+        raise NeuronsimTypeError(f"check(): points must be a sequence of numbers, got {points!r}")
     worst = None
-    for z in points:
-        z = float(z)
-        analytic = float(act.derivative(z))
-        numeric = (act.f(z + eps) - act.f(z - eps)) / (2.0 * eps)
+    for i, z in enumerate(points):
+        z = finite_float(z, f"points[{i}]")
+        try:
+            analytic = float(act.derivative(z))
+            numeric = (act.f(z + eps) - act.f(z - eps)) / (2.0 * eps)
+        except (OverflowError, ValueError, ZeroDivisionError) as err:
+            raise ActivationError(f"check({act.name!r}): f or df fails at z={z:g} ({err})") from None
         error = abs(analytic - numeric) / max(1.0, abs(numeric))
         if not math.isfinite(error):
             error = math.inf

@@ -201,8 +201,10 @@ def _explain_grad(net, f, src, dst):
     return text
 
 
-def summary(net, precision=4):
+def summary(net, precision=4, max_rows=None):
     """A table of every neuron's z, a, δ, bias, bias gradient and every link's weight and gradient.
+
+    ``max_rows`` caps the neuron rows and the edge rows shown (``print(net)`` shows 40 of each).
 
     Examples
     --------
@@ -217,8 +219,16 @@ def summary(net, precision=4):
     edge              weight        grad
     x1 -> o1               1     -0.2115
     """
+    if isinstance(precision, bool) or not isinstance(precision, int) or precision < 1:
+        raise NeuronsimTypeError(f"precision must be a positive integer, got {precision!r}")
+    if max_rows is not None and (isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1):
+        raise NeuronsimTypeError(f"max_rows must be None or a positive integer, got {max_rows!r}")
+
     def cell(value):
         return "-" if value is None else f"{value:.{precision}g}"
+
+    def more(count, what):
+        return f"... {count} more {what} (summary(max_rows=None) lists all)"
 
     try:
         inputs = {n.name for n in net.inputs}
@@ -227,18 +237,25 @@ def summary(net, precision=4):
     except TopologyError:
         inputs, io = set(), ""
     neurons = net.neurons
-    width = max([6] + [len(n.name) for n in neurons]) + 2
-    lines = [f"Network: {len(neurons)} neurons, {net.graph.number_of_edges()} edges{io}",
+    n_edges = net.graph.number_of_edges()
+    limit = len(neurons) if max_rows is None else max_rows
+    width = max([6] + [len(n.name) for n in neurons[:limit]]) + 2
+    lines = [f"Network: {len(neurons)} neurons, {n_edges} edges{io}",
              f"{'neuron':<{width}}{'activation':<12}" + "".join(
                  f"{h:>12}" for h in ("z", "a", "delta", "bias", "bias_grad"))]
-    for n in neurons:
+    for n in neurons[:limit]:
         clamped = n.name in inputs
         values = (n.z, n.a, n.delta, None if clamped else n.bias, None if clamped else n.bias_grad)
         lines.append(f"{n.name:<{width}}{n.activation.name:<12}" + "".join(f"{cell(v):>12}" for v in values))
-    edges = [(f"{src} -> {dst}", data["weight"], data.get("grad")) for src, dst, data in net.graph.edges(data=True)]
+    if len(neurons) > limit:
+        lines.append(more(len(neurons) - limit, "neurons"))
+    limit = n_edges if max_rows is None else max_rows
+    edges = [(f"{src} -> {dst}", data["weight"], data.get("grad"))
+             for (src, dst, data), _ in zip(net.graph.edges(data=True), range(limit))]
     if edges:
-        ewidth = max(len(e[0]) for e in edges) + 2
-        ewidth = max(ewidth, 12)
+        ewidth = max(12, max(len(label) for label, _, _ in edges) + 2)
         lines.append(f"{'edge':<{ewidth}}{'weight':>12}{'grad':>12}")
         lines += [f"{label:<{ewidth}}{cell(w):>12}{cell(g):>12}" for label, w, g in edges]
+    if n_edges > limit:
+        lines.append(more(n_edges - limit, "edges"))
     return "\n".join(lines)

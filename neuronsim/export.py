@@ -8,6 +8,8 @@ import json
 import networkx as nx
 
 from ._atomic import atomic_write
+from ._checks import network
+from .errors import NeuronsimTypeError
 from .graph import insertion_consistent_edges
 
 __all__ = ["to_networkx", "write_graphml", "to_dot", "write_dot", "to_node_link", "write_node_link"]
@@ -36,6 +38,7 @@ def to_networkx(net, plain=True):
     >>> g.nodes["o1"], g.edges["x1", "o1"]
     ({'activation': 'tanh', 'bias': 0.0, 'bias_grad': 0.0, 'role': 'output'}, {'weight': 1.0, 'grad': 0.0})
     """
+    network(net, "to_networkx()")
     if not plain:
         return nx.DiGraph(net.graph)
     inputs = {n.name for n in net.inputs}
@@ -93,6 +96,9 @@ def to_dot(net, precision=4):
       "x1" -> "o1" [label="1", color="#2166ac", penwidth=4];
     }
     """
+    network(net, "to_dot()")
+    if isinstance(precision, bool) or not isinstance(precision, int) or precision < 1:
+        raise NeuronsimTypeError(f"precision must be a positive integer, got {precision!r}")
     graph = to_networkx(net)
     lines = ["digraph neuronsim {", "  rankdir=LR;", '  node [shape=circle, fontname="Helvetica"];']
     shapes = {"input": ", shape=box", "output": ", shape=doublecircle", "hidden": ""}

@@ -10,7 +10,7 @@ it can be held to a much tighter tolerance. (For an activation's own (f, f′) p
 
 from dataclasses import dataclass, field
 
-from ._checks import finite_float
+from ._checks import finite_float, network
 from .errors import NeuronsimError, NeuronsimTypeError, ValueRangeError
 
 __all__ = ["gradcheck", "GradcheckReport"]
@@ -131,9 +131,11 @@ def gradcheck(net, x, target, loss="squared_error", *, eps=1e-6, rtol=1e-5, atol
         raise NeuronsimTypeError(f"oracle must be a str, got {type(oracle).__name__}")
     if oracle not in ORACLES:
         raise NeuronsimError(f"unknown oracle {oracle!r}; known: {', '.join(ORACLES)}")
+    network(net, "gradcheck()")
     eps = finite_float(eps, "eps")
-    if eps <= 0:
-        raise ValueRangeError(f"eps must be > 0, got {eps}")
+    rtol, atol = finite_float(rtol, "rtol"), finite_float(atol, "atol")
+    if eps <= 0 or rtol < 0 or atol < 0:
+        raise ValueRangeError(f"eps must be > 0 and rtol, atol >= 0; got eps={eps}, rtol={rtol}, atol={atol}")
     if oracle == "both":
         reports = {name: gradcheck(net, x, target, loss, eps=eps, rtol=rtol, atol=atol, oracle=name)
                    for name in ("finite_difference", "autograd")}

@@ -118,10 +118,16 @@ def save(net, path, *, optimizer=None, metadata=None, indent=None):
     """
     document = to_document(net, optimizer=optimizer, metadata=metadata)
     try:
-        text = json.dumps(document, allow_nan=False, indent=indent) + "\n"
+        text = json.dumps(document, allow_nan=False, indent=_checked_indent(indent)) + "\n"
     except (TypeError, ValueError) as err:  # to_document checked every value; this is a backstop
         raise NeuronsimError(f"{os.fspath(path)}: cannot encode the network as JSON ({err})") from None
     atomic_write(path, lambda file: file.write(text.encode("ascii")))
+
+
+def _checked_indent(indent):
+    if indent is not None and (isinstance(indent, bool) or not isinstance(indent, int) or indent < 0):
+        raise NeuronsimTypeError(f"indent must be None or an integer >= 0, got {indent!r}")
+    return indent
 
 
 def to_document(net, *, optimizer=None, metadata=None):
@@ -163,11 +169,12 @@ def _optimizer_document(optimizer, net):
         config[name] = list(value) if isinstance(value, tuple) else value
     state = optimizer.state
     known = set(net.parameter_keys())
-    for key in state:
-        if key not in known:
-            raise NeuronsimError(f"optimizer: its state names parameter {key!r}, which the network does not "
-                                 "have; was it used with another network?")
-    keys = list(state)
+    if state and not any(key in known for key in state):
+        raise NeuronsimError("optimizer: its state names none of this network's parameters; "
+                             "was it used with another network?")
+    # State of parameters removed since the last step is dropped, as the optimizer itself
+    # would drop it at its next step.
+    keys = [key for key in state if key in known]
     slots = {}
     for slot in optimizer.slots:
         values = [state[key][slot] for key in keys]

@@ -21,8 +21,11 @@ __all__ = ["accuracy", "mse", "max_error", "get", "available"]
 
 
 def _pair(Y_true, Y_pred):
-    Y_true = np.asarray(Y_true, dtype=float)
-    Y_pred = np.asarray(Y_pred, dtype=float)
+    try:
+        Y_true = np.asarray(Y_true, dtype=float)
+        Y_pred = np.asarray(Y_pred, dtype=float)
+    except (TypeError, ValueError):
+        raise NeuronsimTypeError("Y_true and Y_pred must be numeric arrays of shape (n, outputs)") from None
     if Y_true.ndim == 1:
         Y_true = Y_true[:, None]
     if Y_pred.ndim == 1:

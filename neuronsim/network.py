@@ -661,14 +661,15 @@ class Network:
 
         return explain(self, name, kind, fmt, precision)
 
-    def summary(self, precision=4):
-        """A table of the network's state (see :func:`neuronsim.explain.summary`); also ``print(net)``."""
+    def summary(self, precision=4, max_rows=None):
+        """A table of the network's state (see :func:`neuronsim.explain.summary`); ``print(net)``
+        shows it with at most 40 neuron rows and 40 edge rows."""
         from .explain import summary
 
-        return summary(self, precision)
+        return summary(self, precision, max_rows)
 
     def __str__(self):
-        return self.summary()
+        return self.summary(max_rows=40)
 
     def deltas(self):
         """Snapshot ``{name: δ}`` of every neuron (None for inputs and before a backward pass).

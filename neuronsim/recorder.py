@@ -13,6 +13,8 @@ of growing without end.
 import networkx as nx
 import numpy as np
 
+from . import _checks
+from ._checks import network
 from .errors import NeuronsimError, NeuronsimTypeError, TopologyError
 
 __all__ = ["Recorder"]
@@ -64,9 +66,10 @@ class Recorder:
 
     def __init__(self, net, quantities=("a", "delta"), neurons=None, edges=None, every=1, per="epoch",
                  max_records=None):
+        network(net, "Recorder")
         if isinstance(quantities, str):
             quantities = (quantities,)
-        quantities = tuple(quantities)
+        quantities = tuple(_checks.names(quantities, "quantities"))
         known = NEURON_QUANTITIES + EDGE_QUANTITIES
         for q in quantities:
             if q not in known:
@@ -84,11 +87,19 @@ class Recorder:
         self.per = per
         self.max_records = max_records
         graph = net.graph
-        self.neurons = list(n.name for n in net.neurons) if neurons is None else list(neurons)
+        self.neurons = [n.name for n in net.neurons] if neurons is None else _checks.names(neurons, "neurons")
         for name in self.neurons:
             if name not in graph:
                 raise TopologyError(f"Recorder: unknown neuron {name!r}")
-        self.edges = list(graph.edges()) if edges is None else [tuple(e) for e in edges]
+        if edges is None:
+            self.edges = list(graph.edges())
+        else:
+            if isinstance(edges, (str, bytes)) or not hasattr(edges, "__iter__"):
+                raise NeuronsimTypeError(f"edges must be a list of (src, dst) pairs, got {edges!r}")
+            self.edges = [tuple(e) if isinstance(e, (tuple, list)) else e for e in edges]
+            for edge in self.edges:
+                if not (isinstance(edge, tuple) and len(edge) == 2):
+                    raise NeuronsimTypeError(f"edges must hold (src, dst) pairs, got {edge!r}")
         for src, dst in self.edges:
             if not graph.has_edge(src, dst):
                 raise TopologyError(f"Recorder: no edge {src} -> {dst}")
@@ -98,6 +109,7 @@ class Recorder:
         self._steps = []
         self._rows = {q: [] for q in quantities}
         self._events = 0
+        self._records = 0  # records made so far (labels by hand keep increasing after thinning)
 
     # --- recording ----------------------------------------------------------------------------
 
@@ -116,7 +128,8 @@ class Recorder:
                 row = [_number(adjacency[s][d].get(q)) if s in adjacency and d in adjacency[s] else np.nan
                        for s, d in self.edges]
             self._rows[q].append(np.array(row, dtype=float))
-        self._steps.append(len(self._steps) if step is None else step)
+        self._steps.append(self._records if step is None else step)
+        self._records += 1
         if self.max_records is not None and len(self._steps) > self.max_records:
             self._thin()
 
@@ -138,8 +151,8 @@ class Recorder:
             self._event(getattr(history, "epochs", self._events))
 
     def on_batch_end(self, net, history):
-        if self.per == "batch":
-            self._event(self._events)
+        if self.per == "batch":  # labelled by optimizer updates so far, like History.steps
+            self._event(getattr(history, "steps", self._events + 1))
 
     # --- queries ------------------------------------------------------------------------------
 

@@ -199,9 +199,20 @@ def test_an_optimizer_with_a_custom_schedule_is_refused():
 def test_optimizer_state_of_another_network_is_refused():
     optimizer = optim.SGD(momentum=0.5)
     trained(optimizer)
-    other = Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
-    with pytest.raises(NeuronsimError, match="does not have"):
+    other = Network.from_spec({"neurons": [{"name": "in", "activation": "identity"}, "out"],
+                               "edges": [["in", "out", 1.0]]})
+    with pytest.raises(NeuronsimError, match="another network"):
         io.to_document(other, optimizer=optimizer)
+
+
+def test_optimizer_state_of_removed_neurons_is_dropped_on_save(tmp_path):
+    optimizer = optim.SGD(momentum=0.5)
+    net = trained(optimizer)
+    net.disconnect("x2", "h")
+    net.connect("x2", "o", 0.1)  # x2 stays an input; the link x2 -> h is gone, x2 -> o is new
+    net.save(tmp_path / "net.json", optimizer=optimizer)
+    _, loaded, _ = io.load(tmp_path / "net.json", with_extras=True)
+    assert set(loaded.state) == set(optimizer.state) - {("x2", "h")}
 
 
 def test_custom_activation_is_saved_by_name_and_must_be_registered_to_load(tmp_path, isolated_registries):

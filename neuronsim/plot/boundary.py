@@ -15,7 +15,8 @@ from matplotlib import colormaps
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import ListedColormap, Normalize
 
-from ..errors import NeuronsimError, ShapeError, TopologyError
+from ..errors import NeuronsimError, NeuronsimTypeError, ShapeError, TopologyError
+from . import _checks
 
 __all__ = ["decision_boundary", "activation_maps", "preserved_state"]
 
@@ -102,6 +103,8 @@ def decision_boundary(net, X, y=None, ax=None, *, resolution=200, margin=0.15, t
     >>> type(ax).__name__, len(ax.neuronsim_artists["points"])
     ('Axes', 2)
     """
+    _checks.network(net, "decision_boundary()")
+    _checks.axes(ax)
     _check_two_inputs(net, "decision_boundary")
     X = _points(X)
     grid_x, grid_y, plane = _grid(X, resolution, margin, extent)
@@ -223,6 +226,7 @@ def activation_maps(net, X=None, y=None, *, neurons=None, include_inputs=False, 
     >>> [ax.get_title() for ax in fig.axes[:4]]
     ['h1', 'h2', 'h3', 'o1']
     """
+    _checks.network(net, "activation_maps()")
     _check_two_inputs(net, "activation_maps")
     if neurons is None:
         inputs = {n.name for n in net.inputs}
@@ -313,7 +317,10 @@ def _labels(y, n, threshold, binary, output_neurons):
     """Class index per row (or None) and the number of classes."""
     if y is None:
         return None, 2 if binary else len(output_neurons)
-    y = np.asarray(y, dtype=float)
+    try:
+        y = np.asarray(y, dtype=float)
+    except (TypeError, ValueError):
+        raise NeuronsimTypeError("y must hold numeric class labels (integers, a 0/1 column or one-hot rows)") from None
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
         if threshold is None:

@@ -11,8 +11,9 @@ from collections import defaultdict
 
 import networkx as nx
 
-from neuronsim.autograd import Value
-from neuronsim.errors import NeuronsimError, NeuronsimTypeError
+from ..autograd import Value
+from ..errors import NeuronsimError, NeuronsimTypeError
+from . import _checks
 
 __all__ = ["expression"]
 
@@ -79,6 +80,7 @@ def expression(value, ax=None, *, rankdir="LR", show_grad=True, fontsize=8):
     >>> [t.get_text() for t in ax.texts if t.get_gid().startswith("op:")]
     ['×', '+']
     """
+    _checks.axes(ax)
     if not isinstance(value, Value):
         raise NeuronsimTypeError(f"expression() draws a Value, got {type(value).__name__}")
     if rankdir not in _DIRECTIONS:

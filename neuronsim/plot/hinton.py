@@ -12,6 +12,7 @@ from matplotlib.collections import PatchCollection
 from matplotlib.patches import Patch, Rectangle
 
 from ..errors import NeuronsimError, ShapeError, TopologyError
+from . import _checks
 
 __all__ = ["hinton", "weight_matrix"]
 
@@ -110,6 +111,7 @@ def hinton(net_or_matrix, src_group=None, dst_group=None, ax=None, *, max_weight
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['x1', 'x2', 'h1', 'h2', 'bias']
     """
+    _checks.axes(ax)
     if hasattr(net_or_matrix, "graph"):
         matrix, sources, destinations = weight_matrix(net_or_matrix, src_group, dst_group, bias=show_bias)
         columns = sources + (["bias"] if show_bias else [])

@@ -19,6 +19,7 @@ from matplotlib.colors import Normalize, to_rgba
 
 from ..errors import NeuronsimError, NeuronsimTypeError, TopologyError
 from .layout import layered_layout, skip_arcs
+from . import _checks
 
 __all__ = ["topology", "drawn_edges", "NODE_QUANTITIES", "EDGE_QUANTITIES"]
 
@@ -114,6 +115,8 @@ def topology(net, ax=None, *, layout="layered", node_color="activation", edge_co
     >>> sum(len(c.neuronsim_edges) for c in ax.neuronsim_artists["edges"])
     10
     """
+    _checks.network(net, "topology()")
+    _checks.axes(ax)
     if node_color is not None and node_color not in NODE_QUANTITIES:
         raise NeuronsimError(f"node_color must be one of {', '.join(NODE_QUANTITIES)} or None, got {node_color!r}")
     if edge_color not in EDGE_QUANTITIES:

@@ -7,6 +7,7 @@ import numpy as np
 from matplotlib import colormaps
 
 from ..errors import NeuronsimError, NeuronsimTypeError
+from . import _checks
 
 __all__ = ["loss", "deltas"]
 
@@ -42,6 +43,7 @@ def loss(history, ax=None, *, log=False, metrics=False, best=None):
     >>> [line.get_label() for line in ax.get_lines()][:2], ax.get_yscale()
     (['training', 'validation'], 'log')
     """
+    _checks.axes(ax)
     record = _as_record(history)
     train_loss = np.asarray(record["loss"], dtype=float)
     if ax is None:
@@ -119,6 +121,7 @@ def deltas(recorder, ax=None, *, by="layer", log=True, reduce="mean_abs"):
     >>> [line.get_label() for line in ax.get_lines()]     # the input layer has no δ
     ['1: h1, h2', '2: o1']
     """
+    _checks.axes(ax)
     if by not in ("layer", "neuron"):
         raise NeuronsimError(f"by must be 'layer' or 'neuron', got {by!r}")
     if "delta" not in recorder.quantities:

@@ -271,3 +271,49 @@ def test_fast_training_divergence_keeps_finite_weights_in_the_graph():
         train(net, X, Y, loss="squared_error", optimizer=optim.SGD(lr=10.0), epochs=50,
               progress=False, engine="fast")
     assert all(np.isfinite(net.parameters()))
+
+
+def test_fast_training_with_mean_reduction_leaves_summed_gradients_in_the_graph_like_the_object_engine():
+    X, Y = datasets.xor()
+    grads = {}
+    for engine in ("object", "fast"):
+        net = dag_net(5)
+        train(net, X, Y, loss="squared_error", optimizer=optim.SGD(lr=0.1), epochs=2, reduction="mean",
+              progress=False, engine=engine)
+        grads[engine] = dict(zip(net.parameter_keys(), net.gradients()))
+    for key, g in grads["object"].items():
+        assert grads["fast"][key] == pytest.approx(g, rel=1e-10, abs=1e-14)
+
+
+def test_changing_an_activation_recompiles_the_fast_engine():
+    net = neuronsim.Network.from_spec([("identity", 1), ("sigmoid", 1), ("identity", 1)], init="constant")
+    engine = net.compile()
+    assert engine.forward([[2.0]])[0, 0] == pytest.approx(1 / (1 + np.exp(-2.0)))
+    net["h1"].activation = "relu"
+    assert net.compile().forward([[2.0]])[0, 0] == 2.0
+    assert engine.forward([[2.0]])[0, 0] == 2.0
+
+
+def test_fast_training_keeps_weights_set_by_an_on_train_begin_hook():
+    X, Y = datasets.xor()
+
+    class SetWeight:
+        def on_train_begin(self, net, history):
+            net.set_weight("h2_1", "o1", 100.0)
+
+    results = {}
+    for engine in ("object", "fast"):
+        net = dag_net(6)
+        train(net, X, Y, loss="squared_error", optimizer=optim.SGD(lr=1e-6), epochs=1, progress=False,
+              callbacks=[SetWeight()], engine=engine)
+        results[engine] = net.weight("h2_1", "o1")
+    assert results["fast"] == pytest.approx(results["object"]) and abs(results["fast"] - 100.0) < 1e-3
+
+
+def test_engine_backward_after_a_structural_edit_asks_for_a_new_forward_pass():
+    net = neuronsim.Network.from_spec([("identity", 2), ("tanh", 2), ("sigmoid", 1)], seed=0)
+    engine = net.compile()
+    engine.forward([[0.1, 0.2]])
+    net.connect("x1", "o1", 0.5)
+    with pytest.raises(NeuronsimError, match="structure changed"):
+        engine.backward([[1.0]])

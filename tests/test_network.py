@@ -585,3 +585,16 @@ def test_predict_refuses_non_finite_values_naming_the_cell(layered):
 def test_predict_refuses_non_numeric_rows(layered):
     with pytest.raises(NeuronsimTypeError, match="X must be numeric"):
         layered.predict([["a", "b"]])
+
+
+def test_a_neuron_name_cannot_be_changed_behind_the_graph_s_back():
+    net = Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
+    with pytest.raises(AttributeError):
+        net["o1"].name = "zz"
+
+
+def test_copy_keeps_bias_gradients_too():
+    net = Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
+    net.forward([1.0])
+    net.backward([0.0])
+    assert net.copy().gradients() == net.gradients()

@@ -162,3 +162,24 @@ def test_a_schedule_that_gives_a_non_positive_rate_is_refused():
     sgd = optim.SGD(lr=1.0, schedule=lambda epoch, lr: lr - epoch)
     with pytest.raises(TrainingError, match="lr of epoch 1"):
         sgd.lr_at(1)
+
+
+def test_a_step_that_diverges_leaves_the_optimizer_state_unchanged():
+    import numpy as np
+    from neuronsim import optim as _optim
+
+    sgd = _optim.SGD(lr=0.1, momentum=0.5)
+    sgd.update(["w"], [1.0], [1.0])
+    before = sgd.state
+    new = sgd.update(["w"], [1.0], [float("inf")])
+    assert not np.isfinite(new).all()
+    assert sgd.state == before
+
+
+def test_update_refuses_keys_values_and_gradients_of_different_lengths():
+    import pytest as _pytest
+    from neuronsim import optim as _optim
+    from neuronsim.errors import ShapeError
+
+    with _pytest.raises(ShapeError, match="one entry per parameter"):
+        _optim.SGD(momentum=0.5).update(["a", "b"], [1.0], [1.0, 2.0])

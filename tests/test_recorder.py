@@ -128,3 +128,12 @@ def test_bad_arguments_are_named():
     rec = Recorder(net, quantities="a")
     with pytest.raises(NeuronsimError, match="was not recorded"):
         rec.array("delta")
+
+
+def test_labels_of_records_made_by_hand_keep_increasing_after_thinning():
+    net = layered()
+    rec = Recorder(net, quantities="a", max_records=3)
+    for _ in range(6):
+        rec.record()
+    steps = list(rec.steps)
+    assert steps == sorted(set(steps)) and steps[-1] >= 4

@@ -361,3 +361,29 @@ def test_history_to_dict_holds_the_record():
     record = fit(xor_net(), epochs=2).to_dict()
     assert record["epochs"] == 2 and len(record["loss"]) == 2 and record["stop_reason"] == "max_epochs"
     assert repr(History()) == "History(epochs=0, stop_reason=None)"
+
+
+def test_early_stopping_on_the_training_loss_restores_the_weights_it_judged_best():
+    from neuronsim import datasets, optim
+
+    X, Y = datasets.moons(n=40, seed=3)
+    net = neuronsim.Network.from_spec([("identity", 2), ("tanh", 6), ("sigmoid", 1)], seed=1)
+    end_of_epoch = []
+
+    def measure(net, history):  # the loss of the weights each epoch ends with
+        end_of_epoch.append(sum(net.loss(x, y, "binary_cross_entropy") for x, y in zip(X.tolist(), Y.tolist())))
+
+    train(net, X, Y, loss="binary_cross_entropy", optimizer=optim.SGD(lr=3.0, momentum=0.9), epochs=60,
+          reduction="sum", progress=False, stop=EarlyStopping(patience=5, monitor="loss"), callbacks=[measure])
+    restored = sum(net.loss(x, y, "binary_cross_entropy") for x, y in zip(X.tolist(), Y.tolist()))
+    assert restored == pytest.approx(min(end_of_epoch), rel=1e-12)
+
+
+def test_two_metrics_with_the_same_name_are_refused():
+    from neuronsim import datasets
+
+    X, Y = datasets.xor()
+    net = neuronsim.Network.from_spec([("identity", 2), ("sigmoid", 2), ("sigmoid", 1)], seed=0)
+    with pytest.raises(TrainingError, match="two metrics are named"):
+        train(net, X, Y, loss="squared_error", optimizer="sgd", epochs=1, progress=False,
+              metrics=[lambda t, p: 0.0, lambda t, p: 1.0])

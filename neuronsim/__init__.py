@@ -28,6 +28,17 @@ from .training import train
 
 __version__ = "0.1.0"
 
+# Submodules that pull in more (matplotlib for plots) load on first use: neuronsim.plot, ...
+_LAZY = ("autograd", "export", "fast", "io", "plot", "spec", "steps", "explain", "tables")
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
     "Network", "Neuron", "Activation", "Loss", "NeuronsimError", "gradcheck", "GradcheckReport", "Recorder",
     "load", "train", "History", "TargetLoss", "Tolerance", "EarlyStopping",

@@ -27,8 +27,11 @@ class History:
     stop_reason : str or None
         "max_epochs", "target_loss", "tolerance", "early_stopping" or "callback" once done.
     best_epoch : int or None
-        The epoch with the lowest validation loss (training loss without validation); with
-        :class:`EarlyStopping`, the epoch whose weights it keeps.
+        The epoch with the lowest monitored loss: the validation loss when there is validation
+        data, else the training loss; with :class:`EarlyStopping`, its ``monitor`` (for
+        ``monitor="loss"``, measured on the weights the epoch ends with) and ``min_delta``. When
+        EarlyStopping restores the best weights (it stopped training, or training ran out of
+        epochs), these are that epoch's weights.
     elapsed : float
         Wall-clock seconds.
 

@@ -94,8 +94,12 @@ def train(net, X, Y, *, loss, optimizer, epochs, batch_size=None, reduction="mea
         epoch hooks still run).
     progress : bool, default True
         A tqdm bar with epoch, loss and metrics, when standard error is a terminal.
-    engine : {"object"}, default "object"
-        The engine that computes gradients; "object" walks the neurons of the graph.
+    engine : {"object", "fast"}, default "object"
+        "object" walks the neurons of the graph case by case (every update is written to the
+        graph at once); "fast" runs whole batches in numpy (:mod:`neuronsim.fast`) with the same
+        numbers, holding the parameters in arrays during an epoch and writing weights and
+        gradients to the graph at the end of every epoch (before the epoch callbacks, and before
+        batch callbacks when there are any) and when training stops.
 
     Returns
     -------

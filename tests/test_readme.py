@@ -46,3 +46,25 @@ def test_readme_set_up_commands_match_ci():
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
     test_command = 'pip install -e ".[test]" && python -m pytest -q'
     assert test_command in text and test_command in ci
+
+
+def test_readme_command_line_examples_run(tmp_path):
+    import shlex
+    import subprocess
+    import sys
+
+    text = README.read_text(encoding="utf-8")
+    block = text[text.index("```bash\nneuronsim demo"):]
+    block = block[len("```bash\n"):block.index("```", 8)]
+    commands = []
+    for line in block.splitlines():
+        line = re.sub(r"\[[^\]]*\]", "", line.split("#")[0]).strip()  # drop comments and [optional] parts
+        if line.startswith("neuronsim "):
+            commands.append(shlex.split(line)[1:])
+    assert [c[0] for c in commands] == ["demo", "train", "plot", "explain", "check"]
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(README.parent))
+    for args in commands:
+        result = subprocess.run([sys.executable, "-m", "neuronsim", *args], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, (args, result.stderr)
+    assert (tmp_path / "topo.png").exists() and (tmp_path / "iris-run" / "network.json").exists()

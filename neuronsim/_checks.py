@@ -98,3 +98,9 @@ def names(values, what):
         if not isinstance(value, str):
             raise NeuronsimTypeError(f"{what} must hold names (str), got {value!r}")
     return values
+
+
+def all_finite(values):
+    """True when every entry of a float array is finite (one pass in the common case)."""
+    total = values.sum()
+    return bool(np.isfinite(total)) or bool(np.isfinite(values).all())  # a sum may overflow alone

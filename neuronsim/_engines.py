@@ -129,10 +129,9 @@ class _BatchedEngine:
 
     def batch(self, rows, loss, fused, outputs):
         engine = self.engine
-        engine.grads[:] = 0.0
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is judged by the caller
             outputs.append(engine._forward(self.X[rows].T).T)
-            return engine._backward(self.Y[rows].T, loss, self.vfused)
+            return engine._backward(self.Y[rows].T, loss, self.vfused, accumulate=False)
 
     def values(self):
         return self.engine.params[self.live]

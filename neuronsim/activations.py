@@ -210,8 +210,9 @@ def _sigmoid_df(z, a):
 
 
 def _vsigmoid(z):
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    e = np.exp(-np.abs(z))          # never overflows
+    r = 1.0 / (1.0 + e)
+    return np.where(z >= 0, r, e * r)
 
 
 def _tanh_df(z, a):

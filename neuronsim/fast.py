@@ -282,8 +282,9 @@ class FastEngine:
         self._cache = (self._key, XT, A, Z)
         return A[self._out_rows]
 
-    def _backward(self, YT, loss, vfused):
-        """Accumulate the batch's gradients into :attr:`grads`; return the summed loss."""
+    def _backward(self, YT, loss, vfused, accumulate=True):
+        """Add the batch's gradients to :attr:`grads` (or, with ``accumulate=False``, write them
+        there, saving a pass: training starts every batch afresh); return the summed loss."""
         _, _, A, Z = self._cache
         out = self._out_rows
         dA = np.zeros_like(A)
@@ -302,9 +303,12 @@ class FastEngine:
                 mine = (out >= d0) & (out < d1)
                 D[out[mine]] += own_delta[mine]
             delta = D[d0:d1]
-            bias_grads[d0 - b0:d1 - b0] += delta.sum(axis=1)
+            if accumulate:
+                bias_grads[d0 - b0:d1 - b0] += delta.sum(axis=1)
+            else:
+                delta.sum(axis=1, out=bias_grads[d0 - b0:d1 - b0])
             for block in blocks:
-                _block_backward(block, A, delta, dA, weights, weight_grads)
+                _block_backward(block, A, delta, dA, weights, weight_grads, accumulate)
         return value
 
 
@@ -347,20 +351,27 @@ def _block_forward(block, A, z, weights):
     z[block.dst_unique - block.d0] += np.add.reduceat(products, block.dst_starts, axis=0)
 
 
-def _block_backward(block, A, delta, dA, weights, weight_grads):
+def _block_backward(block, A, delta, dA, weights, weight_grads, accumulate):
+    grads = weight_grads[block.w0:block.w1]
     if block.kind != "sparse":
-        sources = A[block.s0:block.s1]
-        grad = sources @ delta.T                                 # ∂C/∂w_ij = Σ_cases a_i δ_j
-        if block.kind == "dense":
-            weight_grads[block.w0:block.w1] += grad.ravel()
+        sources = A[block.s0:block.s1]                           # ∂C/∂w_ij = Σ_cases a_i δ_j
+        if block.kind == "dense" and not accumulate:
+            np.matmul(sources, delta.T, out=grads.reshape(block.s1 - block.s0, block.d1 - block.d0))
+        elif block.kind == "dense":
+            grads += (sources @ delta.T).ravel()
+        elif accumulate:
+            grads += (sources @ delta.T)[block.rows, block.cols]
         else:
-            weight_grads[block.w0:block.w1] += grad[block.rows, block.cols]
+            grads[:] = (sources @ delta.T)[block.rows, block.cols]
         if block.needs_input_grad:
             dA[block.s0:block.s1] += block.matrix @ delta             # Σ_k w_jk δ_k
         return
     w = weights[block.w0:block.w1]
     d = delta[block.dst - block.d0]
-    weight_grads[block.w0:block.w1] += np.einsum("ij,ij->i", A[block.src], d)
+    if accumulate:
+        grads += np.einsum("ij,ij->i", A[block.src], d)
+    else:
+        grads[:] = np.einsum("ij,ij->i", A[block.src], d)
     if block.needs_input_grad:
         order = block.by_src
         products = d[order] * w[order, None]

@@ -30,6 +30,7 @@ import numbers
 
 import numpy as np
 
+from ._checks import all_finite
 from .errors import NeuronsimTypeError, ShapeError, TrainingError
 
 __all__ = ["Optimizer", "SGD", "Adam", "StepDecay", "ExponentialDecay", "LinearDecay",
@@ -65,7 +66,9 @@ def _vector(values, name):
 class Optimizer:
     """Base class: turns gradients into parameter changes, with state keyed by parameter.
 
-    Subclasses name their per-parameter state in ``slots`` and implement ``_delta(w, g, lr)``,
+    Subclasses name their per-parameter state in ``slots`` and implement
+    ``_delta(w, g, lr, state) -> (Δw, new_state)``, computing new state arrays (not in place) so
+    that a step can be refused without a trace;
     returning Δw for the aligned arrays of weights and gradients.
 
     Parameters
@@ -202,15 +205,15 @@ class Optimizer:
                              f"{len(keys)}, {len(w)} and {len(g)}")
         self._align(keys)
         lr = self.lr if lr is None else lr
-        before = {slot: values.copy() for slot, values in self._slots.items()}
         with np.errstate(all="ignore"):  # overflow is reported by the caller's divergence check
             if self.weight_decay:
                 g = g + self.weight_decay * w       # ∂/∂w (E + ½λΣw²)
-            new = w + self._delta(w, g, lr)
+            delta, state = self._delta(w, g, lr, self._slots)
+            new = w + delta
             if self.decay:
                 new *= 1.0 - self.decay             # RHW 1986: w ← w − d·w after each change
-        if not np.isfinite(new).all():
-            self._slots = before                    # a step that diverged leaves no trace
+        if all_finite(new):
+            self._slots = state                     # a step that diverged leaves no trace
         return new
 
     def step(self, net, *, lr=None, freeze=()):
@@ -256,7 +259,7 @@ class Optimizer:
             self._slots[slot] = fresh
         self._keys = keys
 
-    def _delta(self, w, g, lr):
+    def _delta(self, w, g, lr, state):
         raise NotImplementedError
 
     def __repr__(self):
@@ -311,14 +314,15 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
         super().__init__(lr, weight_decay=weight_decay, decay=decay, schedule=schedule)
 
-    def _delta(self, w, g, lr):
+    def _delta(self, w, g, lr, state):
         alpha = self.momentum
-        v = self._slots["velocity"]
-        v *= alpha
-        v -= lr * g                                 # v(t) = α v(t−1) − ε g(t): RHW 1986 eq. 9
+        if not alpha:
+            v = g * -lr
+            return v, {"velocity": v}
+        v = alpha * state["velocity"] - lr * g                    # v(t) = α v(t−1) − ε g(t): RHW 1986 eq. 9
         if self.nesterov:
-            return alpha * v - lr * g               # Bengio et al. 2013: α v(t) − ε g(t)
-        return v
+            return alpha * v - lr * g, {"velocity": v}            # Bengio et al. 2013: α v(t) − ε g(t)
+        return v, {"velocity": v}
 
     def _config(self):
         config = super()._config()
@@ -369,17 +373,14 @@ class Adam(Optimizer):
         self.eps = _number("eps", eps, 0.0, open_low=True)
         super().__init__(lr, weight_decay=weight_decay, decay=decay, schedule=schedule)
 
-    def _delta(self, w, g, lr):
+    def _delta(self, w, g, lr, state):
         beta1, beta2 = self.betas
-        m, v, t = self._slots["m"], self._slots["v"], self._slots["t"]
-        t += 1.0
-        m *= beta1
-        m += (1.0 - beta1) * g
-        v *= beta2
-        v += (1.0 - beta2) * g * g
+        t = state["t"] + 1.0
+        m = beta1 * state["m"] + (1.0 - beta1) * g
+        v = beta2 * state["v"] + (1.0 - beta2) * g * g
         m_hat = m / (1.0 - beta1 ** t)
         v_hat = v / (1.0 - beta2 ** t)
-        return -lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        return -lr * m_hat / (np.sqrt(v_hat) + self.eps), {"m": m, "v": v, "t": t}
 
     def _config(self):
         config = super()._config()

@@ -37,7 +37,7 @@ import numpy as np
 
 from . import metrics as _metrics
 from . import optim as _optim
-from ._checks import checked_seed
+from ._checks import all_finite, checked_seed
 from ._engines import ENGINES
 from .errors import DivergenceError, NeuronsimTypeError, ShapeError, TrainingError, ValueRangeError
 from .history import History
@@ -250,7 +250,7 @@ class _Run:
             if mean:
                 g = g / len(rows)  # not in place: the engine's sums are what the graph gets
             new = self.optimizer.update(engine.keys, engine.values(), g, lr)
-            if not np.isfinite(new).all():
+            if not all_finite(new):
                 bad = int(np.flatnonzero(~np.isfinite(new))[0])
                 engine.sync()  # the graph keeps the last finite parameters
                 raise _diverged(epoch, f"{_describe(engine.keys[bad])} became {new[bad]}", history)
@@ -373,7 +373,7 @@ def _matrix(values, name, width, side):
         raise NeuronsimTypeError(f"{name} must hold numbers, got {raw.dtype} values")
     if raw.size == 0:
         raise ShapeError(f"{name} is empty; training needs at least one case")
-    arr = raw.astype(float)
+    arr = raw.astype(float, copy=False)
     if arr.ndim == 1 and width == 1:
         arr = arr[:, None]
     if arr.ndim != 2:

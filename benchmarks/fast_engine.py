@@ -59,7 +59,7 @@ def w1(repeats, epochs=500):
     run(1)()  # the first call compiles the network
     per_epoch = best_of(repeats, run(epochs)) / epochs
     one_call = best_of(repeats * 20, run(1))
-    print(f"W1 2-16-16-1 tanh, 100 points, full-batch epochs (forward, backward, SGD step, sync to the graph)")
+    print("W1 2-16-16-1 tanh, 100 points, full-batch epochs (forward, backward, SGD step, sync to the graph)")
     print(f"  neuronsim fast engine   : {per_epoch * 1e6:9.0f} us per epoch in a {epochs}-epoch train() "
           f"(a whole 1-epoch train() call: {one_call * 1e6:.0f} us)")
     torch = try_torch()

@@ -135,3 +135,24 @@ def isolated_registries(monkeypatch):
     """Let a test register activations and losses without leaking them into other tests."""
     monkeypatch.setattr(activations, "_REGISTRY", dict(activations._REGISTRY))
     monkeypatch.setattr(losses, "_REGISTRY", dict(losses._REGISTRY))
+
+
+# --- plotting helpers ----------------------------------------------------------------------------
+
+@pytest.fixture
+def close_figures():
+    """Close every matplotlib figure a test opened (the plot test modules use it for every test)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def assert_png_has_content(fig, path):
+    """Save ``fig`` as a PNG, check the picture is not blank, and return its RGB pixels."""
+    import matplotlib.image
+
+    fig.savefig(path, dpi=60)
+    pixels = matplotlib.image.imread(path)[..., :3]
+    assert pixels.std() > 0.02, "the image is blank"
+    return pixels

@@ -5,7 +5,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.image  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.image import AxesImage  # noqa: E402
@@ -13,18 +12,15 @@ from matplotlib.image import AxesImage  # noqa: E402
 from neuronsim import Network, datasets  # noqa: E402
 from neuronsim.errors import ShapeError, TopologyError  # noqa: E402
 from neuronsim.plot.boundary import activation_maps, decision_boundary, preserved_state  # noqa: E402
+from conftest import assert_png_has_content as png_with_content  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def assert_png_has_content(fig, path):
-    fig.savefig(path, dpi=60)
-    pixels = matplotlib.image.imread(path)[..., :3]
-    assert pixels.std() > 0.02, "the image is blank"
+    """Not blank, and a field of many colours rather than a few flat ones."""
+    pixels = png_with_content(fig, path)
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 20
 
 

@@ -5,7 +5,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.image  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
@@ -13,18 +12,10 @@ from matplotlib.colors import to_rgba  # noqa: E402
 from neuronsim import Network  # noqa: E402
 from neuronsim.errors import ShapeError, TopologyError  # noqa: E402
 from neuronsim.plot.hinton import hinton, weight_matrix  # noqa: E402
+from conftest import assert_png_has_content  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
-def assert_png_has_content(fig, path):
-    fig.savefig(path, dpi=60)
-    pixels = matplotlib.image.imread(path)[..., :3]
-    assert pixels.std() > 0.02, "the image is blank"
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def symmetry_net():

@@ -13,18 +13,15 @@ from matplotlib.colors import to_rgba  # noqa: E402
 from neuronsim import Network  # noqa: E402
 from neuronsim.errors import NeuronsimError, TopologyError  # noqa: E402
 from neuronsim.plot.topology import NO_VALUE_COLOUR, drawn_edges, topology  # noqa: E402
+from conftest import assert_png_has_content as png_with_content  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def assert_png_has_content(fig, path):
-    fig.savefig(path, dpi=60)
-    pixels = matplotlib.image.imread(path)[..., :3]
-    assert pixels.std() > 0.02, "the image is blank"
+    """Not blank, and a field of many colours rather than a few flat ones."""
+    pixels = png_with_content(fig, path)
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 20
 
 

@@ -8,7 +8,6 @@ import math  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
 
 import matplotlib.image  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib import animation as mpl_animation  # noqa: E402
@@ -19,18 +18,10 @@ from neuronsim import Network, Recorder, datasets, optim  # noqa: E402
 from neuronsim.errors import NeuronsimError  # noqa: E402
 from neuronsim.plot.animation import TrainingAnimation, animate_training  # noqa: E402
 from neuronsim.plot.training import deltas, loss  # noqa: E402
+from conftest import assert_png_has_content  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
-def assert_png_has_content(fig, path):
-    fig.savefig(path, dpi=60)
-    pixels = matplotlib.image.imread(path)[..., :3]
-    assert pixels.std() > 0.02, "the image is blank"
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def xor_net():

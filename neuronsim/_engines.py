@@ -29,12 +29,12 @@ class _ObjectEngine:
         return self.net._checked_loss(plan, loss_spec)
 
     def batch(self, rows, loss, fused, outputs):
-        """Accumulate the gradients of cases ``rows``, append their outputs (one block per batch),
+        """Accumulate the gradients of cases ``rows`` (a slice or an index array), append their outputs (one block per batch),
         return the summed loss."""
         forward, backward, plan, X, Y = self.net._forward, self.net._backward, self.plan, self.X, self.Y
         self.params.zero_grad()
         total, block = 0.0, []
-        for i in rows.tolist():
+        for i in (range(len(X))[rows] if isinstance(rows, slice) else rows.tolist()):
             block.append(forward(plan, X[i]))
             total += backward(plan, Y[i], loss, fused)
         outputs.append(block)

@@ -274,8 +274,15 @@ class FastEngine:
         biases = self.biases
         for d0, d1, groups, blocks in self._levels:
             z = Z[d0:d1]
-            z[:] = biases[d0 - self._b0:d1 - self._b0, None]
-            for block in blocks:
+            first = blocks[0] if blocks else None
+            if first is not None and first.kind != "sparse":  # z = Wᵀa straight into place, then + b
+                np.matmul(first.matrix.T, A[first.s0:first.s1], out=z)
+                z += biases[d0 - self._b0:d1 - self._b0, None]
+                rest = blocks[1:]
+            else:
+                z[:] = biases[d0 - self._b0:d1 - self._b0, None]
+                rest = blocks
+            for block in rest:
                 _block_forward(block, A, z, self.weights)
             for act, r0, r1 in groups:
                 A[r0:r1] = act.vf(Z[r0:r1])

@@ -233,11 +233,14 @@ class _Run:
         T_all = self.data[1]
         n = len(T_all)
         shuffled = self.shuffle and self.batch_size < n
-        order = self.rng.permutation(n) if shuffled else np.arange(n)
+        # in order, a batch is a slice (a view of the data, no copy); shuffled, an index array
+        order = self.rng.permutation(n) if shuffled else None
         lr, mean = self.optimizer.lr_at(epoch - 1), self.reduction == "mean"
         outputs, total, stopped = [], 0.0, None
         for begin in range(0, n, self.batch_size):
-            rows = order[begin:begin + self.batch_size]
+            rows = slice(begin, min(begin + self.batch_size, n)) if order is None else \
+                order[begin:begin + self.batch_size]
+            count = len(range(n)[rows]) if order is None else len(rows)
             engine = self.engine
             try:
                 batch_loss = engine.batch(rows, self.loss, self.fused, outputs)
@@ -248,7 +251,7 @@ class _Run:
                 raise _diverged(epoch, _loss_culprit(plan, batch_loss), history)
             g = engine.grads()
             if mean:
-                g = g / len(rows)  # not in place: the engine's sums are what the graph gets
+                g = g / count  # not in place: the engine's sums are what the graph gets
             new = self.optimizer.update(engine.keys, engine.values(), g, lr)
             if not all_finite(new):
                 bad = int(np.flatnonzero(~np.isfinite(new))[0])
@@ -257,7 +260,7 @@ class _Run:
             engine.write(new)
             total += batch_loss
             history.steps += 1
-            history.batch_loss = batch_loss / len(rows) if mean else batch_loss
+            history.batch_loss = batch_loss / count if mean else batch_loss
             if self.hooks["on_batch_end"]:
                 engine.sync()
                 if self._call("on_batch_end", history):
@@ -269,7 +272,7 @@ class _Run:
 
         A = np.concatenate([np.asarray(block, dtype=float) for block in outputs])
         seen = len(A)
-        T = T_all[order[:seen]]
+        T = T_all[:seen] if order is None else T_all[order[:seen]]
         history.loss.append(total / seen if mean else total)
         for name, fn in self.metrics.items():
             history.metrics[name].append(float(fn(T, A)))

@@ -23,40 +23,9 @@ from .errors import (CycleError, LossError, NeuronsimError, NeuronsimTypeError,
                      TopologyError, ValueRangeError)
 from .graph import NeuronGraph, insertion_consistent_edges, topological_names
 from .neuron import Neuron
+from .plan import LossTerms, build_plan
 
 __all__ = ["Network"]
-
-
-class LossTerms:
-    """What the loss contributed to the last backward pass (read by explanations).
-
-    ``output_terms[i]`` is ∂C/∂a of output i, or, when ``fused``, the loss's own part of δ
-    (e.g. softmax(z) − t).
-    """
-
-    __slots__ = ("loss", "fused", "target", "value", "output_terms")
-
-    def __init__(self, loss, fused, target, value, output_terms):
-        self.loss = loss
-        self.fused = fused
-        self.target = target
-        self.value = value
-        self.output_terms = output_terms
-
-
-class _Plan:
-    """Cached walk order: references into the graph, never copies of its numbers."""
-
-    __slots__ = ("key", "order", "inputs", "outputs", "forward", "backward", "last_loss")
-
-    def __init__(self, key, order, inputs, outputs, forward, backward):
-        self.key = key
-        self.order = order          # every Neuron, topological
-        self.inputs = inputs        # input Neurons
-        self.outputs = outputs      # output Neurons
-        self.forward = forward      # [(neuron, ((src_neuron, edge_dict), ...))], non-inputs, topological
-        self.backward = backward    # [(neuron, incoming, ((dst_neuron, edge_dict), ...), output_index)], reversed
-        self.last_loss = None       # LossTerms of the last backward pass, for explanations
 
 
 class Network:
@@ -548,75 +517,8 @@ class Network:
         key = (self._graph.structure_version, self._io_version)
         plan = self._plan
         if plan is None or plan.key != key:
-            plan = self._plan = self._build_plan(key)
+            plan = self._plan = build_plan(self._graph, key, self._explicit_inputs, self._explicit_outputs)
         return plan
-
-    def _build_plan(self, key):
-        graph = self._graph
-        for name, data in graph.nodes(data=True):
-            neuron = data.get("neuron")
-            if not isinstance(neuron, Neuron) or neuron.name != name:
-                raise TopologyError(f"graph node {name!r} has no Neuron of that name in attribute 'neuron'; "
-                                    "add neurons with Network.add_neuron()")
-        try:
-            weights = np.fromiter((data["weight"] for _, nbrs in graph._succ.items() for data in nbrs.values()),
-                                  float, graph.number_of_edges())
-            valid = bool(np.isfinite(weights).all())
-        except (KeyError, TypeError, ValueError):
-            valid = False
-        if not valid:  # find and name the culprit
-            for src, dst, data in graph.edges(data=True):
-                if data.get("weight") is None:
-                    raise TopologyError(f"edge {src} -> {dst} has no 'weight' attribute")
-                finite_float(data["weight"], f"weight of edge {src} -> {dst}")
-        for nbrs in graph._succ.values():
-            for data in nbrs.values():
-                if "grad" not in data:
-                    data["grad"] = 0.0
-        order_names = topological_names(graph)
-        node = graph._node
-        order = tuple(node[name]["neuron"] for name in order_names)
-
-        pred, succ = graph._pred, graph._succ
-        for side, names in (("input", self._explicit_inputs), ("output", self._explicit_outputs)):
-            missing = [n for n in names or () if n not in graph]
-            if missing:
-                raise TopologyError(
-                    f"explicit {side} neuron(s) {missing} are no longer in the graph; remove neurons with "
-                    f"Network.remove_neuron() or rename the {side}s with set_{side}s()")
-        input_names = self._explicit_inputs
-        if input_names is None:
-            input_names = [n for n in graph if not pred[n]]
-        output_names = self._explicit_outputs
-        if output_names is None:
-            output_names = [n for n in graph if not succ[n]]
-        if not input_names:
-            raise TopologyError("the network has no input neurons")
-        if not output_names:
-            raise TopologyError("the network has no output neurons")
-        both = set(input_names) & set(output_names)
-        if both:
-            raise TopologyError(f"neuron(s) {sorted(both)} are both input and output "
-                                "(an unconnected neuron?); connect them or name inputs/outputs explicitly")
-        for name in input_names:
-            if pred[name]:
-                raise TopologyError(f"input neuron {name!r} has upstream links")
-
-        inputs = set(input_names)
-        out_index = {name: i for i, name in enumerate(output_names)}
-        forward, backward = [], []
-        for neuron in order:
-            if neuron.name in inputs:
-                continue
-            incoming = tuple((node[src]["neuron"], data) for src, data in pred[neuron.name].items())
-            outgoing = tuple((node[dst]["neuron"], data) for dst, data in succ[neuron.name].items())
-            forward.append((neuron, incoming))
-            backward.append((neuron, incoming, outgoing, out_index.get(neuron.name, -1)))
-        backward.reverse()
-        for neuron in order:  # state from before a structural change is meaningless now
-            neuron.z = neuron.a = neuron.delta = None
-        return _Plan(key, order, tuple(node[n]["neuron"] for n in input_names),
-                     tuple(node[n]["neuron"] for n in output_names), forward, backward)
 
     def compile(self):
         """A batched numpy engine over this graph (see :mod:`neuronsim.fast`).

@@ -247,7 +247,7 @@ def digits():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="W1,W2,W3,scale,digits")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     chosen = {name.strip().lower() for name in args.only.split(",")}
     w2_cost = None

@@ -106,9 +106,10 @@ class _Params:
 
 
 class _BatchedEngine:
-    """neuronsim.fast: whole batches in numpy. During an epoch the engine's arrays hold the
-    parameters; :meth:`sync` writes weights and gradients into the graph (end of each epoch, before
-    callbacks, and whenever a batch callback is about to run), :meth:`resync` reads them back."""
+    """neuronsim.fast: whole batches in numpy. During a run the engine's arrays hold the
+    parameters; :meth:`sync` writes weights and gradients into the graph wherever it can be read
+    (before callbacks and early-stopping snapshots, and when training stops), :meth:`resync`
+    reads them back after callbacks."""
 
     def __init__(self, net, data, frozen):
         self.net, self.frozen = net, frozen

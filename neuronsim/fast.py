@@ -16,7 +16,8 @@ Activations and losses use their numpy forms (``vf``/``vdf``) next to the scalar
 the graph (:meth:`FastEngine.pull`) and writes weights and gradients back
 (:meth:`FastEngine.push`) at documented sync points: the public :meth:`FastEngine.forward` and
 :meth:`FastEngine.backward` sync on every call (so they are always consistent with the graph),
-and training syncs at the end of every epoch and of training. A structural edit to the graph
+and training syncs wherever the graph can be read during a run (before every callback and
+early-stopping snapshot) and when training stops, however it stops. A structural edit to the graph
 triggers recompilation on the next call. The engine writes no per-neuron z, a or δ (they would
 be arrays): use the object engine to step through a single case.
 

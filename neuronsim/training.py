@@ -97,9 +97,11 @@ def train(net, X, Y, *, loss, optimizer, epochs, batch_size=None, reduction="mea
     engine : {"object", "fast"}, default "object"
         "object" walks the neurons of the graph case by case (every update is written to the
         graph at once); "fast" runs whole batches in numpy (:mod:`neuronsim.fast`) with the same
-        numbers, holding the parameters in arrays during an epoch and writing weights and
-        gradients to the graph at the end of every epoch (before the epoch callbacks, and before
-        batch callbacks when there are any) and when training stops.
+        numbers, holding the parameters in arrays during the run. It writes weights and
+        gradients to the graph wherever the graph can be read: before every epoch or batch
+        callback, before an early-stopping snapshot, and when training stops, however it stops
+        (so nothing read from the graph during or after a run is stale); callbacks' edits are
+        read back after them.
 
     Returns
     -------
@@ -212,11 +214,14 @@ class _Run:
             if self.hooks["on_train_begin"]:
                 self.engine.resync()  # a hook may have edited weights or structure
             reason = "max_epochs"
-            for epoch in range(1, self.epochs + 1):
-                stopped = self._epoch(epoch, history, bar)
-                if stopped:
-                    reason = stopped
-                    break
+            try:
+                for epoch in range(1, self.epochs + 1):
+                    stopped = self._epoch(epoch, history, bar)
+                    if stopped:
+                        reason = stopped
+                        break
+            finally:
+                self.engine.sync()  # however training stops, the graph ends up current
             if self.early and self.early.restore_best and reason in ("early_stopping", "max_epochs"):
                 _restore(self.net, self.best[2])
             history.stop_reason = reason
@@ -268,7 +273,8 @@ class _Run:
                     break
                 engine.resync()
                 plan = self._current_plan()     # a batch hook may have edited the structure
-        self.engine.sync()
+        if self.hooks["on_epoch_end"]:
+            self.engine.sync()  # what the epoch callbacks read is current (unobservable otherwise)
 
         A = np.concatenate([np.asarray(block, dtype=float) for block in outputs])
         seen = len(A)
@@ -295,6 +301,8 @@ class _Run:
             monitored = clean / n if mean else clean
         if monitored < self.best[0] - (self.early.min_delta if self.early else 0.0):
             keep = self.early and self.early.restore_best
+            if keep:
+                self.engine.sync()
             self.best = (monitored, epoch, _snapshot(self.net) if keep else None)
         history.best_epoch = self.best[1]
         history.elapsed = time.perf_counter() - self.start

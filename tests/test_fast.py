@@ -317,3 +317,25 @@ def test_engine_backward_after_a_structural_edit_asks_for_a_new_forward_pass():
     net.connect("x1", "o1", 0.5)
     with pytest.raises(NeuronsimError, match="structure changed"):
         engine.backward([[1.0]])
+
+
+def test_fast_training_interrupted_by_an_exception_leaves_the_graph_current():
+    X, Y = datasets.moons(n=40, seed=1)
+
+    class Interrupt(Exception):
+        pass
+
+    def failing_metric(Y_true, Y_pred, calls=[]):  # fails in epoch 3, with no callback in sight
+        calls.append(1)
+        if len(calls) % 3 == 0:
+            raise Interrupt
+        return 0.0
+
+    nets = {}
+    for engine in ("object", "fast"):
+        net = dag_net(7)
+        with pytest.raises(Interrupt):
+            train(net, X, Y, loss="binary_cross_entropy", optimizer=optim.SGD(lr=0.3, momentum=0.9), epochs=5,
+                  batch_size=8, seed=1, progress=False, metrics=[failing_metric], engine=engine)
+        nets[engine] = net
+    assert_same_weights(nets["object"], nets["fast"])

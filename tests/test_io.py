@@ -678,5 +678,8 @@ def test_node_link_json_has_every_neuron_and_edge(stepped_net, tmp_path):
     assert [node["id"] for node in data["nodes"]] == ["x1", "x2", "h", "o"]
     assert {(e["source"], e["target"]): e["weight"] for e in data["edges"]} == {
         (s, d): w for s, d, w in stepped_net.edges()}
-    graph = nx.node_link_graph(data, edges="edges")
+    try:
+        graph = nx.node_link_graph(data, edges="edges")
+    except TypeError:  # networkx < 3.4 calls the key argument "link"
+        graph = nx.node_link_graph(data, link="edges")
     assert graph.nodes["h"]["activation"] == "tanh"

@@ -402,6 +402,13 @@ def unregister(name):
     ------
     ActivationError
         The name is a built-in or not registered.
+
+    Examples
+    --------
+    >>> _ = register(Activation("temporary_demo", abs, lambda z, a: 1.0 if z > 0 else -1.0))
+    >>> unregister("temporary_demo")
+    >>> "temporary_demo" in available()
+    False
     """
     if any(item.name == name for item in _BUILTINS):
         raise ActivationError(f"activation {name!r} is a built-in and cannot be unregistered")

@@ -129,7 +129,17 @@ def _dot_id(name):
 
 
 def write_dot(net, path, precision=4):
-    """Write :func:`to_dot` text (UTF-8), atomically."""
+    """Write :func:`to_dot` text (UTF-8), atomically.
+
+    Examples
+    --------
+    >>> import os, tempfile, neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_dot(net, os.path.join(folder, "net.dot"))
+    ...     print(open(os.path.join(folder, "net.dot")).read().splitlines()[0])
+    digraph neuronsim {
+    """
     text = to_dot(net, precision) + "\n"
     atomic_write(path, lambda file: file.write(text.encode("utf-8")))
 
@@ -155,6 +165,16 @@ def to_node_link(net):
 
 
 def write_node_link(net, path, indent=None):
-    """Write :func:`to_node_link` data as JSON, atomically."""
+    """Write :func:`to_node_link` data as JSON, atomically.
+
+    Examples
+    --------
+    >>> import json, os, tempfile, neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_node_link(net, os.path.join(folder, "net.json"))
+    ...     len(json.load(open(os.path.join(folder, "net.json")))["edges"])
+    1
+    """
     text = json.dumps(to_node_link(net), allow_nan=False, indent=indent) + "\n"
     atomic_write(path, lambda file: file.write(text.encode("ascii")))

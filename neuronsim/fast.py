@@ -55,7 +55,15 @@ _MASKED_MAX_CELLS = 20_000_000   # ... unless the rectangle itself would be too 
 
 
 def compile(net):
-    """Compile ``net`` into a :class:`FastEngine` (also ``net.compile()``)."""
+    """Compile ``net`` into a :class:`FastEngine` (also ``net.compile()``).
+
+    Examples
+    --------
+    >>> import neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 2), ("identity", 1)], init="constant")
+    >>> compile(net).forward([[1.0, 2.0]])
+    array([[3.]])
+    """
     return FastEngine(net)
 
 
@@ -77,6 +85,19 @@ class FastEngine:
     params, grads : ndarray
         Flat parameter values and accumulated gradients in :attr:`keys` order (weights first,
         then biases). Views ``weights``/``biases`` and ``weight_grads``/``bias_grads`` share them.
+
+    Examples
+    --------
+    >>> import neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+    >>> engine = net.compile()
+    >>> engine.keys
+    (('x1', 'o1'), 'o1')
+    >>> _ = engine.forward([[2.0]])
+    >>> engine.backward([[1.0]])            # ½ (2 − 1)²
+    0.5
+    >>> engine.grads.tolist()               # ∂C/∂w = a δ = 2 × 1, ∂C/∂b = δ = 1
+    [2.0, 1.0]
     """
 
     def __init__(self, net):

@@ -273,6 +273,13 @@ def unregister(name):
     ------
     LossError
         The name is a built-in or not registered.
+
+    Examples
+    --------
+    >>> unregister("squared_error")
+    Traceback (most recent call last):
+    ...
+    neuronsim.errors.LossError: loss 'squared_error' is a built-in and cannot be unregistered
     """
     if any(item.name == name for item in _BUILTINS):
         raise LossError(f"loss {name!r} is a built-in and cannot be unregistered")

@@ -64,6 +64,7 @@ class Neuron:
 
     @property
     def activation(self):
+        """The neuron's :class:`~neuronsim.Activation`; assign one or a registered name."""
         return self._activation
 
     @activation.setter
@@ -74,6 +75,7 @@ class Neuron:
 
     @property
     def bias(self):
+        """The bias b (a finite real number; assignments are checked)."""
         return self._bias
 
     @bias.setter

@@ -89,6 +89,15 @@ class Optimizer:
     ----------
     state : dict
         A snapshot ``{parameter key: {slot: float}}`` of the per-parameter state.
+
+    Examples
+    --------
+    >>> class HalfStep(Optimizer):              # a plain gradient step of half the rate
+    ...     slots = ()
+    ...     def _delta(self, w, g, lr, state):
+    ...         return -0.5 * lr * g, state
+    >>> HalfStep(lr=1.0).update(["w"], [1.0], [2.0])
+    array([0.])
     """
 
     name = "optimizer"

@@ -57,6 +57,14 @@ def build_plan(graph, key, explicit_inputs=None, explicit_outputs=None):
     TopologyError, CycleError, ValueRangeError
         A node without its Neuron, a link without a finite weight, a cycle, or missing or
         contradictory inputs and outputs.
+
+    Examples
+    --------
+    >>> import neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 1), ("sigmoid", 2)], init="constant")
+    >>> plan = build_plan(net.graph, key=None, explicit_inputs=["x1"])
+    >>> [n.name for n in plan.order], [n.name for n in plan.outputs]
+    (['x1', 'o1', 'o2'], ['o1', 'o2'])
     """
     for name, data in graph.nodes(data=True):
         neuron = data.get("neuron")

@@ -147,10 +147,12 @@ class Recorder:
 
     # Training-callback hooks (see neuronsim.training): record on the chosen event.
     def on_epoch_end(self, net, history):
+        """Training hook: record after every ``every``-th epoch (with ``per="epoch"``)."""
         if self.per == "epoch":
             self._event(getattr(history, "epochs", self._events))
 
     def on_batch_end(self, net, history):
+        """Training hook: record after every ``every``-th update (with ``per="batch"``)."""
         if self.per == "batch":  # labelled by optimizer updates so far, like History.steps
             self._event(getattr(history, "steps", self._events + 1))
 

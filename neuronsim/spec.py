@@ -264,6 +264,15 @@ def load_spec_file(path):
     ------
     SpecError
         Missing or unreadable file, unknown extension, or a parse error (with its position).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "net.yaml")
+    ...     _ = open(path, "w").write("- [identity, 2]\\n- [sigmoid, 1e0]\\n")
+    ...     load_spec_file(path)
+    [['identity', 2], ['sigmoid', 1.0]]
     """
     path = Path(path)
     suffix = path.suffix.lower()

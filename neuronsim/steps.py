@@ -113,6 +113,13 @@ def forward_steps(net, x):
     Yields
     ------
     ForwardStep
+
+    Examples
+    --------
+    >>> import neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+    >>> [(s.neuron.name, s.z, s.a) for s in net.forward_steps([3.0])]
+    [('x1', 3.0, 3.0), ('o1', 3.0, 3.0)]
     """
     plan = net._current_plan()
     x = finite_vector(x, len(plan.inputs), "input x")

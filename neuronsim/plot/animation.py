@@ -90,6 +90,7 @@ class TrainingAnimation:
 
     # training-callback hooks (see neuronsim.training): record numbers only, never draw
     def on_epoch_end(self, net, history):
+        """Training hook: note the epoch's losses; keep the parameters of every ``every``-th epoch."""
         self.losses.append(float(history.loss[-1]) if len(history.loss) else math.nan)
         val = getattr(history, "val_loss", None) or []
         self.val_losses.append(float(val[-1]) if len(val) == len(history.loss) and len(val) else math.nan)
@@ -97,6 +98,7 @@ class TrainingAnimation:
             self._capture(net, len(self.losses))
 
     def on_train_end(self, net, history):
+        """Training hook: keep the final parameters too."""
         if self._snapshots[-1][0] != len(self.losses):
             self._capture(net, len(self.losses))
 

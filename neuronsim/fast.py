@@ -41,8 +41,9 @@ import operator
 import numpy as np
 
 from ._gc import paused_gc
+from . import losses as _losses
 from ._checks import as_matrix
-from .errors import NeuronsimError, ShapeError, ValueRangeError
+from .errors import NeuronsimError, ShapeError
 
 __all__ = ["FastEngine", "compile"]
 
@@ -282,10 +283,7 @@ class FastEngine:
 
     def _checked_loss(self, loss, Y):
         loss, _ = self.net._checked_loss(self.net._current_plan(), loss)
-        if loss.target_range is not None:
-            low, high = loss.target_range
-            if Y.min() < low or Y.max() > high:
-                raise ValueRangeError(f"targets must lie in [{low}, {high}] for loss {loss.name!r}")
+        _losses.check_targets(loss, Y.T, "Y")
         return loss, self._vectorised_fused(loss)
 
     def _vectorised_fused(self, loss):

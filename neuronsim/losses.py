@@ -26,9 +26,9 @@ import math
 
 import numpy as np
 
-from .errors import LossError, NeuronsimTypeError
+from .errors import LossError, NeuronsimTypeError, ValueRangeError
 
-__all__ = ["Loss", "get", "register", "unregister", "available"]
+__all__ = ["Loss", "get", "register", "unregister", "available", "check_targets"]
 
 
 class Loss:
@@ -286,3 +286,39 @@ def unregister(name):
     if name not in _REGISTRY:
         raise LossError(f"loss {name!r} is not registered")
     del _REGISTRY[name]
+
+
+def check_targets(loss, targets, what="target"):
+    """Check that every target lies in the loss's ``target_range`` (when it has one).
+
+    Parameters
+    ----------
+    loss : Loss
+    targets : array_like of float
+        One target vector, or a (cases, outputs) table of them.
+    what : str
+        The name used in the message (``"target"``, ``"Y"``, ...).
+
+    Raises
+    ------
+    ValueRangeError
+        Names the first target outside the range, by its index.
+
+    Examples
+    --------
+    >>> check_targets(get("bce"), [[0.0, 1.0], [1.0, 1.5]], "Y")
+    Traceback (most recent call last):
+    ...
+    neuronsim.errors.ValueRangeError: Y[1, 1] = 1.5 is outside [0.0, 1.0] required by loss 'binary_cross_entropy'
+    """
+    if loss.target_range is None:
+        return
+    low, high = loss.target_range
+    values = np.asarray(targets, dtype=float)
+    outside = np.argwhere((values < low) | (values > high))
+    if len(outside):
+        index = tuple(int(i) for i in outside[0])
+        where = ", ".join(map(str, index))
+        raise ValueRangeError(f"{what}[{where}] = {values[index]} is outside [{low}, {high}] "
+                              f"required by loss {loss.name!r}")
+

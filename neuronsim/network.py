@@ -19,8 +19,7 @@ import numpy as np
 from . import activations as _activations
 from . import losses as _losses
 from ._checks import as_matrix, finite_float, finite_vector
-from .errors import (CycleError, LossError, NeuronsimError, NeuronsimTypeError,
-                     TopologyError, ValueRangeError)
+from .errors import CycleError, LossError, NeuronsimError, NeuronsimTypeError, TopologyError
 from .graph import NeuronGraph, insertion_consistent_edges, topological_names
 from .neuron import Neuron
 from .plan import LossTerms, build_plan
@@ -503,12 +502,7 @@ class Network:
     @staticmethod
     def _checked_target(plan, target, loss):
         target = finite_vector(target, len(plan.outputs), "target")
-        if loss.target_range is not None:
-            low, high = loss.target_range
-            for i, t in enumerate(target):
-                if not low <= t <= high:
-                    raise ValueRangeError(
-                        f"target[{i}] = {t} is outside [{low}, {high}] required by loss {loss.name!r}")
+        _losses.check_targets(loss, target)
         return target
 
     # --- plan ---------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ import time
 
 import numpy as np
 
+from . import losses as _losses
 from . import metrics as _metrics
 from . import optim as _optim
 from ._checks import all_finite, checked_seed
@@ -365,13 +366,7 @@ def _checked_data(X, Y, plan, loss, x_name, y_name):
     Y = _matrix(Y, y_name, len(plan.outputs), "output")
     if len(X) != len(Y):
         raise ShapeError(f"{x_name} has {len(X)} rows but {y_name} has {len(Y)}")
-    if loss.target_range is not None:
-        low, high = loss.target_range
-        outside = np.argwhere((Y < low) | (Y > high))
-        if len(outside):
-            r, c = map(int, outside[0])
-            raise ValueRangeError(f"{y_name}[{r}, {c}] = {Y[r, c]} is outside [{low}, {high}] "
-                                  f"required by loss {loss.name!r}")
+    _losses.check_targets(loss, Y, y_name)
     return X, Y
 
 

@@ -8,8 +8,7 @@ import math
 
 from neuronsim import losses as _losses
 from neuronsim._checks import finite_vector
-from neuronsim.errors import (ActivationError, LossError, NeuronsimError, NeuronsimTypeError,
-                              ValueRangeError)
+from neuronsim.errors import ActivationError, LossError, NeuronsimError, NeuronsimTypeError
 
 from .value import Value
 
@@ -299,12 +298,7 @@ def expression(net, x, target, loss="squared_error"):
     x = finite_vector(x, len(inputs), "input x")
     target = finite_vector(target, len(outputs), "target")
     form = _loss_form(loss, outputs)
-    if loss.target_range is not None:
-        low, high = loss.target_range
-        for i, t in enumerate(target):
-            if not low <= t <= high:
-                raise ValueRangeError(
-                    f"target[{i}] = {t} is outside [{low}, {high}] required by loss {loss.name!r}")
+    _losses.check_targets(loss, target)
 
     graph = net.graph
     a = {n.name: Value(xi, n.name) for n, xi in zip(inputs, x)}

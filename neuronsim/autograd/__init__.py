@@ -1,24 +1,20 @@
-"""A scalar automatic-differentiation engine: :class:`Value` and its chain rule.
+"""Scalar automatic differentiation, the seeds' ``Value``: a teaching engine and a second oracle.
 
-Arithmetic on Values records the expression as a DAG: each result keeps its ``parents``, its
-``op`` and the local derivatives ∂result/∂parent, computed beside the forward value.
-:meth:`Value.backward` walks the graph output-to-input applying the chain rule
-∂L/∂parent += ∂result/∂parent · ∂L/∂result, leaving ∂L/∂v in ``v.grad``.
-
-Numbers handed in (leaf data, plain operands, exponents) must be real and finite. Computed
-results follow IEEE floats (``1e200 * 1e200`` is inf) except where Python's math would raise
-(0 ** -1, exp(1000), ...): there a :class:`~neuronsim.errors.ValueRangeError` names the operation.
-
-The bridge, :func:`expression` (module :mod:`neuronsim.autograd.bridge`), writes a network's loss on one case with Values: its
-gradients are a second oracle for the network's edge-by-edge backprop.
+- :mod:`neuronsim.autograd.value`: :class:`Value`, whose arithmetic records an expression DAG
+  with each operation's local derivative, and whose :meth:`Value.backward` applies the chain
+  rule (iteratively: any depth works).
+- :mod:`neuronsim.autograd.bridge`: :func:`expression` writes a network's loss on one case with
+  Values; its gradients check the network's edge-by-edge backprop independently.
 
 Examples
 --------
->>> a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
->>> L = (a * b + c) * f
->>> L.backward()
->>> L.data, a.grad, b.grad, c.grad, f.grad
-(-8.0, 6.0, -4.0, -2.0, 4.0)
+>>> import neuronsim
+>>> net = neuronsim.Network.from_spec([("identity", 1), ("tanh", 1)], init="constant")
+>>> expr = expression(net, [0.5], [1.0])
+>>> expr.loss.backward()
+>>> _ = net.forward([0.5]); _ = net.backward([1.0])
+>>> all(abs(g - h) < 1e-12 for g, h in zip(expr.gradients(), net.gradients()))
+True
 """
 
 from .bridge import NetworkExpression, expression

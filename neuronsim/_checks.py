@@ -13,7 +13,10 @@ def finite_float(value, what):
     """``float(value)`` for a finite real number; otherwise a clear error naming ``what``."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
         raise NeuronsimTypeError(f"{what} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond the float range
+        raise ValueRangeError(f"{what} is too large for a float: {value!r}") from None
     if not math.isfinite(value):
         raise ValueRangeError(f"{what} must be finite, got {value}")
     return value
@@ -104,3 +107,20 @@ def all_finite(values):
     """True when every entry of a float array is finite (one pass in the common case)."""
     total = values.sum()
     return bool(np.isfinite(total)) or bool(np.isfinite(values).all())  # a sum may overflow alone
+
+
+def neuron_names(net, names, what):
+    """``names`` as a list of distinct neurons of ``net`` (a single name is accepted)."""
+    from .errors import TopologyError
+
+    if isinstance(names, str):
+        names = [names]
+    elif not hasattr(names, "__iter__"):
+        raise NeuronsimTypeError(f"{what} must be a list of neuron names, got {names!r}")
+    names = list(names)
+    for name in names:
+        if name not in net:
+            raise TopologyError(f"{what}: unknown neuron {name!r}")
+    if len(set(names)) != len(names):
+        raise TopologyError(f"{what}: repeated neuron names in {names}")
+    return names

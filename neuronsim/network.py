@@ -18,7 +18,7 @@ import numpy as np
 
 from . import activations as _activations
 from . import losses as _losses
-from ._checks import as_matrix, finite_float, finite_vector
+from ._checks import as_matrix, finite_float, finite_vector, neuron_names
 from .errors import CycleError, LossError, NeuronsimError, NeuronsimTypeError, TopologyError
 from .graph import NeuronGraph, insertion_consistent_edges, topological_names
 from .neuron import Neuron
@@ -256,15 +256,9 @@ class Network:
     def _checked_names(self, names, what):
         if names is None:
             return None
-        if isinstance(names, str) or not hasattr(names, "__iter__"):
+        if isinstance(names, str):  # set_inputs("x1") is almost surely a mistake for ["x1"]
             raise NeuronsimTypeError(f"{what} must be a list of neuron names, got {names!r}")
-        names = list(names)
-        for name in names:
-            if name not in self:
-                raise TopologyError(f"{what}: unknown neuron {name!r}")
-        if len(set(names)) != len(names):
-            raise TopologyError(f"{what}: repeated neuron names in {names}")
-        return names
+        return neuron_names(self, names, what)
 
     # --- weights and parameters ---------------------------------------------------------------
 

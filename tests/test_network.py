@@ -598,3 +598,9 @@ def test_copy_keeps_bias_gradients_too():
     net.forward([1.0])
     net.backward([0.0])
     assert net.copy().gradients() == net.gradients()
+
+
+def test_an_integer_too_large_for_a_float_is_a_range_error_not_an_overflow():
+    net = Network()
+    with pytest.raises(ValueRangeError, match="too large for a float"):
+        net.add_neuron("h", "sigmoid", bias=10 ** 400)

@@ -23,6 +23,7 @@ import numbers
 
 import networkx as nx
 
+from neuronsim._checks import finite_float
 from neuronsim.errors import NeuronsimTypeError, ValueRangeError
 
 __all__ = ["Value", "topological_order", "zero_grad"]
@@ -100,12 +101,7 @@ class Value:
         if not _is_number(data):
             raise NeuronsimTypeError(
                 f"Value data must be an int or float, got {type(data).__name__}: {data!r}")
-        try:
-            data = float(data)
-        except OverflowError:
-            raise ValueRangeError(f"Value data {data!r} is too large for a float") from None
-        if not math.isfinite(data):
-            raise ValueRangeError(f"Value data must be finite, got {data!r}")
+        data = finite_float(data, "Value data")
         if not isinstance(label, str):
             raise NeuronsimTypeError(f"Value label must be a str, got {type(label).__name__}")
         self.data, self.grad, self.label, self.op = data, 0.0, label, ""

@@ -11,8 +11,9 @@ import numpy as np
 from matplotlib.collections import PatchCollection
 from matplotlib.patches import Patch, Rectangle
 
-from ..errors import NeuronsimError, ShapeError, TopologyError
+from ..errors import NeuronsimError, ShapeError
 from . import _checks
+from .._checks import neuron_names
 
 __all__ = ["hinton", "weight_matrix"]
 
@@ -185,14 +186,7 @@ def hinton(net_or_matrix, src_group=None, dst_group=None, ax=None, *, max_weight
 
 
 def _group(net, names, what):
-    if isinstance(names, str):
-        names = [names]
-    names = list(names)
-    for name in names:
-        if name not in net:
-            raise TopologyError(f"hinton: {what} names unknown neuron {name!r}")
-    if len(set(names)) != len(names):
-        raise TopologyError(f"hinton: {what} repeats a neuron: {names}")
+    names = neuron_names(net, names, f"hinton: {what}")
     if not names:
         raise NeuronsimError(f"hinton: {what} is empty")
     return names

@@ -57,12 +57,6 @@ def checked_seed(seed, error=None):
     return int(seed)
 
 
-def positive_int(value, what, error=None):
-    """``value`` as an int >= 1, or an error naming ``what``."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)) or value < 1:
-        raise (error or ValueRangeError)(f"{what} must be a positive integer, got {value!r}")
-    return int(value)
-
 
 def as_matrix(X, width, what):
     """A finite float (n, width) array from a list of rows or a 2-D array."""

@@ -20,7 +20,7 @@ _KINDS = ("delta", "activation", "grad", "bias")
 
 
 class _Text:
-    times, arrow, prime, minus_target = " × ", "→", "f′", ""
+    times, arrow, prime = " × ", "→", "f′"
 
     def __init__(self, precision):
         self.precision = precision

@@ -135,7 +135,6 @@ class FastEngine:
             self._levels.append([d0, len(rows), groups, []])
         self._rows = rows
         row = {name: i for i, name in enumerate(rows)}
-        self._row = row
         self.n_inputs = len(inputs)
         self._out_rows = np.array([row[n.name] for n in plan.outputs])
         self._out_acts = {n.activation.name for n in plan.outputs}

@@ -2,11 +2,28 @@
 
 import math
 import numbers
+import reprlib
 from collections.abc import Mapping, Set
 
 import numpy as np
 
 from .errors import NeuronsimTypeError, ShapeError, ValueRangeError
+
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 120
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 8
+_SHOWN.maxlevel = 3
+
+
+def shown(value, limit=200):
+    """A short ``repr`` of ``value`` for an error message: at most ``limit`` characters, however
+    large or deeply nested the value is (strings, containers and numbers are cut with '...')."""
+    try:
+        text = _SHOWN.repr(value)
+    except Exception:  # a user object whose repr fails must not hide the real error
+        text = f"<{type(value).__name__} object>"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def finite_float(value, what):

@@ -30,6 +30,7 @@ __all__ = [
     "SpecError",
     "FileFormatError",
     "ValueRangeError",
+    "NonFiniteError",
     "TrainingError",
     "DivergenceError",
 ]
@@ -74,6 +75,15 @@ class FileFormatError(NeuronsimError):
 
 class ValueRangeError(NeuronsimError):
     """A number that is NaN, infinite or outside its allowed range."""
+
+
+class NonFiniteError(ValueRangeError):
+    """A computation on finite inputs and weights overflowed to NaN or infinity.
+
+    Raised by a pass (forward, backward, loss, predict, in either engine) instead of returning
+    a NaN or an infinity; the message names the first neuron whose z, a or δ stopped being
+    finite (or the edge or bias whose stored value is bad) and, for a batch, the input row.
+    """
 
 
 class TrainingError(NeuronsimError):

@@ -52,10 +52,11 @@ history = neuronsim.train(net, X, Y, loss="squared_error", optimizer=optim.SGD(l
                           epochs=args.epochs, reduction="sum", shuffle=False, callbacks=[recorder],
                           progress=False)
 # At an epoch's end each neuron holds the delta of the sweep's last case, (1, 1) -> 0.
-names = ["layer " + "/".join(layer) for layer in recorder.layers[1:]]
+per_layer = recorder.by_layer("delta")   # {layer name: mean |delta| per record}; inputs have none
+names = ["layer " + "/".join(per_layer.neurons[layer]) for layer in per_layer]
 print(f"\nmean |delta| per layer while training (every {every} sweeps; the last case of each sweep):")
 print("  sweep  " + "".join(f"{n:>26}" for n in names))
-for sweep, row in zip(recorder.steps, recorder.by_layer("delta")):
-    print(f"  {int(sweep):5d}  " + "".join(f"{v:26.6f}" for v in row[1:]))
+for sweep, row in zip(per_layer.steps, per_layer.to_array()):
+    print(f"  {int(sweep):5d}  " + "".join(f"{v:26.6f}" for v in row))
 print(f"\nfinal loss E = {history.loss[-1]:.4f} after {history.epochs} sweeps; outputs:",
       [round(float(v), 3) for v in net.predict(X).ravel()])

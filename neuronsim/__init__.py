@@ -3,6 +3,38 @@
 Neurons are objects on a :class:`networkx.DiGraph`; activations and losses are pluggable
 ``(f, f')`` pairs; backprop propagates deltas edge by edge through any DAG, and you can watch it.
 
+Where things are (``help(neuronsim.<module>)`` tells more)
+----------------------------------------------------------
+=============  =====================================================================
+network        ``Network``: neurons and links on the graph, forward, backward, predict
+neuron         ``Neuron``: one unit's name, activation, bias, z, a, δ and its links
+graph          the DiGraph under ``Network.graph``, which counts structural edits
+plan           the cached order a network's passes walk (internal)
+activations    activation ``(f, f')`` pairs and their registry; ``check`` your own
+losses         loss ``(C, ∂C/∂a)`` pairs and their registry
+init           weight initialisers (constant, uniform, normal, xavier, he), all seeded
+spec           layered lists, graph dicts and JSON/YAML spec files → ``Network``, and back
+io             ``save``/``load``: versioned JSON files, atomic writes, never runs code
+export         networkx, GraphML, DOT and node-link exports of the graph
+steps          ``forward_steps``/``backward_steps``: a pass one neuron (or edge) at a time
+explain        each neuron's equations written out in the network's numbers; summary
+recorder       ``Recorder``: z, a, δ, weights, grads over training, by neuron/edge/layer
+gradcheck      finite-difference (or autograd) checks of every gradient
+training       ``train``: the loop (sweeps, mini-batches, validation, callbacks)
+optim          ``SGD`` (momentum), ``Adam`` and learning-rate schedules
+stopping       ``TargetLoss``, ``Tolerance``, ``EarlyStopping``
+history        ``History``: losses and metrics per epoch of a run
+metrics        accuracy, mse, ...: ``f(Y_true, Y_pred) -> float``
+datasets       xor, iris, digits, moons, ...; split, one-hot, standardise
+preprocessing  ``Scaler``: scaling of raw input rows that travels with a network
+tables         CSV tables with a header row → a ``Dataset``
+fast           the batched numpy engine (``net.compile()``), same numbers, fast
+autograd       the scalar ``Value`` engine and the loss as a ``Value`` graph
+plot           topology, loss, decision boundaries, Hinton diagrams, animations
+cli            the ``neuronsim`` command: demo, train, plot, explain, check
+errors         ``NeuronsimError`` and its kinds, raised on every bad input
+=============  =====================================================================
+
 Examples
 --------
 >>> import neuronsim
@@ -29,7 +61,7 @@ from .training import train
 __version__ = "0.1.0"
 
 # Submodules that pull in more (matplotlib for plots) load on first use: neuronsim.plot, ...
-_LAZY = ("autograd", "export", "fast", "io", "plot", "spec", "steps", "explain", "tables")
+_LAZY = ("autograd", "export", "fast", "io", "plot", "preprocessing", "spec", "steps", "explain", "tables")
 
 
 def __getattr__(name):

@@ -54,7 +54,7 @@ def finite_vector(values, length, what):
             arr = np.asarray(values, dtype=float)
             if arr.shape == (length,) and np.isfinite(arr).all() and not _has_bool(values):
                 return arr.tolist()
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # named one by one below
             pass
     return [finite_float(v, f"{what}[{i}]") for i, v in enumerate(values)]
 
@@ -80,9 +80,14 @@ def as_matrix(X, width, what):
     if isinstance(X, (str, bytes)):
         raise NeuronsimTypeError(f"{what} must be numeric rows of {width} values, got {type(X).__name__}")
     try:
-        arr = np.asarray(X, dtype=float)
+        raw = np.asarray(X)
+        if raw.dtype.kind in "USV" or (raw.dtype.kind == "O" and not all(isinstance(v, numbers.Real) for v in raw.flat)):
+            raise TypeError("text is not a number")   # numpy would read '1.5' as 1.5
+        arr = raw.astype(float, copy=False)
     except (TypeError, ValueError):
         raise NeuronsimTypeError(f"{what} must be numeric rows of {width} values") from None
+    except OverflowError:  # an int beyond the float range
+        raise ValueRangeError(f"{what} holds an integer too large for a float; values must be finite") from None
     if arr.ndim == 1 and width == 1:
         arr = arr.reshape(-1, 1)
     if arr.ndim != 2 or arr.shape[1] != width:
@@ -135,3 +140,29 @@ def neuron_names(net, names, what):
     if len(set(names)) != len(names):
         raise TopologyError(f"{what}: repeated neuron names in {names}")
     return names
+
+
+def checked_real(value, what, low=-math.inf, high=math.inf, *, open_low=False, open_high=False,
+                 error=ValueRangeError):
+    """``float(value)`` for a finite real number in the interval from ``low`` to ``high``.
+
+    A non-number (a bool included) is a NeuronsimTypeError; NaN, an infinity, a number outside
+    the interval (open at an end with ``open_low``/``open_high``) or an integer beyond the float
+    range is an ``error``. Messages name ``what``, the interval and the value (through
+    :func:`shown`).
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise NeuronsimTypeError(f"{what} must be a real number, got {type(value).__name__} {shown(value)}")
+    if high == math.inf:
+        expected = f"> {low:g}" if open_low else (f">= {low:g}" if low > -math.inf else "finite")
+    else:
+        expected = f"in {'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond the float range
+        raise error(f"{what} must be {expected}, got {shown(value)}, too large for a float") from None
+    below = number <= low if open_low else number < low
+    above = number >= high if open_high else number > high
+    if not math.isfinite(number) or below or above:
+        raise error(f"{what} must be {expected}, got {number!r}")
+    return number

@@ -4,9 +4,18 @@ and where the parameters live during a run.
 Each engine offers ``prepare(plan, loss)``, ``batch(rows, loss, fused, outputs)``,
 ``keys``/``values()``/``grads()``/``write(values)``, ``evaluate(X, Y, loss, fused)`` and the sync
 points ``sync()`` (make the graph current) and ``resync()`` (re-read it after callbacks).
+
+Both engines refuse, with an error naming the edge or neuron, a weight or bias in the graph that
+is not a finite real number (one edited straight into ``net.graph``) when they bind to the
+network and after callbacks; a pass that overflows raises
+:class:`~neuronsim.errors.NonFiniteError` naming the data row (the caller turns it into a
+divergence).
 """
 
 import numpy as np
+
+from ._checks import all_finite, checked_real
+from .errors import NonFiniteError
 
 __all__ = ["ENGINES"]
 
@@ -23,6 +32,7 @@ class _ObjectEngine:
 
     def prepare(self, plan, loss_spec):
         """(Re)bind to a plan; return ``(loss, fused)`` for it."""
+        _check_graph_values(plan)
         self.params = _Params(plan, self.frozen)
         self.keys = self.params.keys
         self.plan = plan
@@ -34,9 +44,12 @@ class _ObjectEngine:
         forward, backward, plan, X, Y = self.net._forward, self.net._backward, self.plan, self.X, self.Y
         self.params.zero_grad()
         total, block = 0.0, []
-        for i in (range(len(X))[rows] if isinstance(rows, slice) else rows.tolist()):
-            block.append(forward(plan, X[i]))
-            total += backward(plan, Y[i], loss, fused)
+        try:
+            for i in (range(len(X))[rows] if isinstance(rows, slice) else rows.tolist()):
+                block.append(forward(plan, X[i]))
+                total += backward(plan, Y[i], loss, fused)
+        except NonFiniteError as err:
+            raise NonFiniteError(f"input row {i}: {err}") from None
         outputs.append(block)
         return total
 
@@ -64,7 +77,25 @@ class _ObjectEngine:
         """Make the graph current (it always is)."""
 
     def resync(self):
-        """Re-read the graph after callbacks (nothing is held elsewhere)."""
+        """Re-read the graph after callbacks (nothing is held elsewhere): check what they wrote."""
+        _check_graph_values(self.net._current_plan())
+
+
+def _check_graph_values(plan):
+    """Every weight and bias of ``plan`` in the graph is a finite real number, or an error naming
+    the first one that is not (one numpy test; the walk runs only when it fails)."""
+    weights, biases = [], []
+    for neuron, incoming in plan.forward:
+        weights.extend(edge["weight"] for _, edge in incoming)
+        biases.append(neuron._bias)
+    values = np.array(weights + biases)
+    if values.dtype.kind in "fiu" and all_finite(values):
+        return
+    for neuron, incoming in plan.forward:
+        for src, edge in incoming:
+            checked_real(edge["weight"], f"the weight of edge {src.name} -> {neuron.name} (read from net.graph)",
+                         error=NonFiniteError)
+        checked_real(neuron._bias, f"the bias of neuron {neuron.name!r}", error=NonFiniteError)
 
 
 class _Params:
@@ -130,9 +161,9 @@ class _BatchedEngine:
 
     def batch(self, rows, loss, fused, outputs):
         engine = self.engine
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is judged by the caller
-            outputs.append(engine._forward(self.X[rows].T).T)
-            return engine._backward(self.Y[rows].T, loss, self.vfused, accumulate=False)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # the engine checks
+            outputs.append(engine._forward(self.X[rows].T, rows).T)
+            return engine._backward(self.Y[rows].T, loss, self.vfused, accumulate=False, rows=rows)
 
     def values(self):
         return self.engine.params[self.live]
@@ -147,12 +178,15 @@ class _BatchedEngine:
     def evaluate(self, X, Y, loss, fused):
         engine = self.engine
         XT, YT = X.T, Y.T
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             out = engine._forward(XT)
             if self.vfused is not None:
-                total = float(self.vfused[0](engine._cache[3][engine._out_rows].T, YT.T).sum())
+                terms = self.vfused[0](engine._cache[3][engine._out_rows].T, YT.T)
             else:
-                total = float(loss.vf(out.T, YT.T).sum())
+                terms = loss.vf(out.T, YT.T)
+            total = float(terms.sum())
+            if not np.isfinite(total):
+                engine._refuse_loss(terms, loss, None)
         return total, out.T
 
     def sync(self):

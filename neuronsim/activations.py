@@ -6,8 +6,13 @@ pairs whose derivative is cheapest in terms of the output (sigmoid: a(1 − a); 
 need not recompute f. A user-supplied derivative that takes one argument is taken to be
 ``f'(z)`` and wrapped accordingly.
 
-Every built-in is numerically stable for |z| up to 1e4 and beyond: no OverflowError, no NaN.
-Each carries numpy forms (``vf``, ``vdf``) next to the scalar ones for batched engines.
+Every built-in is numerically stable for every finite z, up to ±1.7976931348623157e308: f and
+df, scalar and numpy forms, give finite numbers, never an OverflowError, a NaN or a numpy
+overflow warning. Each carries numpy forms (``vf``, ``vdf``) next to the scalar ones for batched
+engines. In a pass of the object engine, a user's f or df that raises, or returns anything but a
+real number, is refused with an :class:`~neuronsim.errors.ActivationError` naming the activation
+and the neuron (chained to the original exception); one that returns inf or NaN, with a
+:class:`~neuronsim.errors.NonFiniteError`.
 
 This module is also the registry: :func:`get`, :func:`register`, :func:`available`, and
 :func:`check` for verifying a user's pair against finite differences.
@@ -29,7 +34,7 @@ import math
 
 import numpy as np
 
-from ._checks import finite_float
+from ._checks import finite_float, shown
 from .errors import ActivationError, NeuronsimTypeError
 
 __all__ = ["Activation", "get", "register", "unregister", "available", "check", "CheckReport"]
@@ -63,7 +68,7 @@ class Activation:
 
     def __init__(self, name, f, df, *, vf=None, vdf=None):
         if not isinstance(name, str) or not name:
-            raise NeuronsimTypeError(f"activation name must be a non-empty string, got {name!r}")
+            raise NeuronsimTypeError(f"activation name must be a non-empty string, got {shown(name)}")
         for label, fn in (("f", f), ("df", df)):
             if not callable(fn):
                 raise NeuronsimTypeError(
@@ -105,7 +110,9 @@ class Activation:
         -----
         f and df build a small expression per call: right for experiments, slower than a
         hand-written pair. Operations that would overflow (``v.exp()`` at z = 1000) raise
-        :class:`~neuronsim.errors.ValueRangeError`; write fn in a stable form.
+        :class:`~neuronsim.errors.ValueRangeError` (in a network's pass, an
+        :class:`~neuronsim.errors.ActivationError` naming the neuron, chained to it); write fn
+        in a stable form.
 
         Examples
         --------
@@ -278,7 +285,16 @@ def _gaussian(z):
 
 
 def _gaussian_df(z, a):
-    return -2.0 * z * a
+    return -2.0 * (z * a)  # z·a first: a = 0 for |z| ≥ 30, so never −inf · 0 (NaN) at |z| ~ 1e308
+
+
+def _vgaussian(z):
+    return np.exp(-np.square(np.minimum(np.abs(z), 30.0)))  # e^−900 is 0, as the scalar form
+
+
+def _vsoftsign_df(z, a):
+    with np.errstate(over="ignore"):  # (1 + |z|)² is inf past ~1e154: 1/inf = 0, as the scalar form
+        return 1.0 / np.square(1.0 + np.abs(z))
 
 
 _BUILTINS = [
@@ -303,9 +319,9 @@ _BUILTINS = [
                vf=lambda z: z * _vsigmoid(z),
                vdf=lambda z, a: _vsigmoid(z) * (1.0 + z * (1.0 - _vsigmoid(z)))),
     Activation("softsign", _softsign, _softsign_df,
-               vf=lambda z: z / (1.0 + np.abs(z)), vdf=lambda z, a: 1.0 / (1.0 + np.abs(z)) ** 2),
+               vf=lambda z: z / (1.0 + np.abs(z)), vdf=_vsoftsign_df),
     Activation("gaussian", _gaussian, _gaussian_df,
-               vf=lambda z: np.exp(-np.minimum(z * z, 1e4)), vdf=lambda z, a: -2.0 * z * a),
+               vf=_vgaussian, vdf=lambda z, a: -2.0 * (z * a)),
 ]
 
 _REGISTRY = {act.name: act for act in _BUILTINS}
@@ -352,7 +368,7 @@ def get(activation):
         return _REGISTRY[name]
     except KeyError:
         raise ActivationError(
-            f"unknown activation {activation!r}; known: {', '.join(available())}"
+            f"unknown activation {shown(activation)}; known: {', '.join(available())}"
         ) from None
 
 
@@ -474,7 +490,7 @@ def check(activation, points=None, *, eps=1e-6, tol=1e-5):
     if points is None:
         points = [x for x in np.linspace(-6.0, 6.0, 41) if abs(x) > 1e-9]
     elif isinstance(points, (str, bytes)) or not hasattr(points, "__iter__"):
-        raise NeuronsimTypeError(f"check(): points must be a sequence of numbers, got {points!r}")
+        raise NeuronsimTypeError(f"check(): points must be a sequence of numbers, got {shown(points)}")
     worst = None
     for i, z in enumerate(points):
         z = finite_float(z, f"points[{i}]")

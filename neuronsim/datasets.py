@@ -51,6 +51,11 @@ class Dataset:
         class names).
     name, description : str
         The :func:`load` name, and one paragraph on the data and its source.
+    classes : tuple of str or None
+        The class names, in label order (``classes[labels[i]]`` is row i's class): one per
+        column of a one-hot ``Y``, or two for a 0/1 column (the class of 0, then of 1). None
+        when the targets are not classes. ``net.classes = data.classes`` lets a network
+        trained on the set answer with these names (:meth:`~neuronsim.Network.predict_classes`).
 
     Examples
     --------
@@ -58,8 +63,8 @@ class Dataset:
     >>> data
     Dataset(name='xor', n=4, inputs=2, outputs=1)
     >>> X, Y = data
-    >>> len(data), data.labels.tolist()
-    (4, [0, 1, 1, 0])
+    >>> len(data), data.labels.tolist(), data.classes
+    (4, [0, 1, 1, 0], ('0', '1'))
     """
 
     X: np.ndarray
@@ -69,6 +74,7 @@ class Dataset:
     target_names: tuple
     name: str
     description: str
+    classes: Optional[tuple] = None
 
     def __post_init__(self):
         X, Y = np.asarray(self.X, dtype=np.float64), np.asarray(self.Y, dtype=np.float64)
@@ -83,8 +89,17 @@ class Dataset:
         if len(features) != X.shape[1] or len(targets) != Y.shape[1]:
             raise ShapeError(f"dataset {self.name!r}: expected {X.shape[1]} feature names and "
                              f"{Y.shape[1]} target names, got {len(features)} and {len(targets)}")
+        classes = None if self.classes is None else tuple(map(str, self.classes))
+        if classes is not None:
+            expected = 2 if Y.shape[1] == 1 else Y.shape[1]
+            if len(classes) != expected or len(set(classes)) != len(classes):
+                raise ShapeError(f"dataset {self.name!r}: expected {expected} distinct class names (one per "
+                                 f"{'column of Y' if expected > 2 else 'value 0 and 1 of Y'}), got {len(classes)}")
+            if labels is not None and len(labels) and not 0 <= labels.min() <= labels.max() < expected:
+                raise ValueRangeError(f"dataset {self.name!r}: labels must lie in [0, {expected - 1}] "
+                                      f"(one per class name), got {labels.min()}..{labels.max()}")
         for field, value in [("X", X), ("Y", Y), ("labels", labels),
-                             ("feature_names", features), ("target_names", targets)]:
+                             ("feature_names", features), ("target_names", targets), ("classes", classes)]:
             object.__setattr__(self, field, value)
 
     def __iter__(self):
@@ -119,7 +134,10 @@ def _real(name, value, low, high=math.inf, *, open_low=False, open_high=False):
     numeric = (int, float, np.integer, np.floating)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numeric):
         raise NeuronsimTypeError(f"{name} must be {expected}, got {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond the float range
+        raise ValueRangeError(f"{name} must be {expected}, got an integer too large for a float") from None
     too_low = value <= low if open_low else value < low
     too_high = value >= high if open_high else value > high
     if not math.isfinite(value) or too_low or too_high:
@@ -137,13 +155,18 @@ def _bits(n):
     return ((np.arange(2**n)[:, None] >> np.arange(n - 1, -1, -1)) & 1).astype(np.float64)
 
 
-def _classified(name, X, labels, n_classes, target_names, description, feature_names=None):
-    """Build a classification Dataset: Y is a 0/1 column for two classes, one-hot otherwise."""
+def _classified(name, X, labels, n_classes, target_names, description, feature_names=None, classes=None):
+    """Build a classification Dataset: Y is a 0/1 column for two classes, one-hot otherwise.
+
+    ``classes`` (the class names in label order) defaults to ``target_names`` for one-hot Y.
+    """
     labels = np.asarray(labels, dtype=np.int64)
     Y = labels[:, None].astype(np.float64) if n_classes == 2 else one_hot(labels, n_classes)
     if feature_names is None:
         feature_names = tuple(f"x{i + 1}" for i in range(X.shape[1]))
-    return Dataset(X, Y, labels, feature_names, target_names, name, description)
+    if classes is None and n_classes > 2:
+        classes = target_names
+    return Dataset(X, Y, labels, feature_names, target_names, name, description, classes)
 
 
 def _arc(start, stop, count, endpoint=True):
@@ -151,7 +174,7 @@ def _arc(start, stop, count, endpoint=True):
     return np.column_stack([np.cos(angle), np.sin(angle)])
 
 
-def _noisy_pair(name, first, second, noise, rng, description):
+def _noisy_pair(name, first, second, noise, rng, description, classes):
     """Label the points of ``first`` 0 and of ``second`` 1, shuffle them, then add noise."""
     X = np.vstack([first, second])
     labels = np.repeat([0, 1], [len(first), len(second)])
@@ -159,7 +182,7 @@ def _noisy_pair(name, first, second, noise, rng, description):
     order = np.arange(len(X))
     rng.shuffle(order)
     X = X[order] + rng.normal(scale=noise, size=X.shape)
-    return _classified(name, X, labels[order], 2, ("class",), description)
+    return _classified(name, X, labels[order], 2, ("class",), description, classes=classes)
 
 
 def _data_file(filename):
@@ -181,7 +204,8 @@ def xor():
     X = _bits(2)
     return _classified("xor", X, X[:, 0] != X[:, 1], 2, ("xor",),
                        "Exclusive or of two bits, the classic problem a single-layer perceptron "
-                       "cannot solve (Minsky & Papert 1969; Rumelhart, Hinton & Williams 1986).")
+                       "cannot solve (Minsky & Papert 1969; Rumelhart, Hinton & Williams 1986).",
+                       classes=("0", "1"))
 
 
 def two_clusters(n_per_cluster=30, seed=0):
@@ -208,7 +232,8 @@ def two_clusters(n_per_cluster=30, seed=0):
     second = rng.normal(loc=[-2, -2], scale=[0.5, 0.5], size=(n, 2))
     return _classified("two_clusters", np.vstack([first, second]), np.repeat([0, 1], n), 2,
                        ("class",), "Two isotropic Gaussian clusters (standard deviation 0.5) "
-                       "centred on (2, 2) and (-2, -2): a linearly separable warm-up problem.")
+                       "centred on (2, 2) and (-2, -2): a linearly separable warm-up problem.",
+                       classes=("class_0", "class_1"))
 
 
 def iris():
@@ -279,7 +304,8 @@ def moons(n=100, noise=0.1, seed=0):
     lower = 1 - _arc(0, np.pi, n - n // 2) - [0.0, 0.5]
     return _noisy_pair("moons", upper, lower, noise, rng,
                        "Two interleaving half circles, the recipe of scikit-learn's make_moons "
-                       "used in Karpathy's micrograd demo: not linearly separable.")
+                       "used in Karpathy's micrograd demo: not linearly separable.",
+                       classes=("upper", "lower"))
 
 
 def circles(n=100, noise=0.05, factor=0.5, seed=0):
@@ -310,7 +336,8 @@ def circles(n=100, noise=0.05, factor=0.5, seed=0):
     inner = factor * _arc(0, 2 * np.pi, n - n // 2, endpoint=False)
     return _noisy_pair("circles", outer, inner, noise, rng,
                        "A circle inside a circle, the recipe of scikit-learn's make_circles: "
-                       "separable only by a closed, non-linear boundary.")
+                       "separable only by a closed, non-linear boundary.",
+                       classes=("outer", "inner"))
 
 
 def spirals(n=100, classes=2, noise=0.1, seed=0):
@@ -347,7 +374,8 @@ def spirals(n=100, classes=2, noise=0.1, seed=0):
     names = ("class",) if classes == 2 else tuple(f"class_{j}" for j in range(classes))
     return _classified("spirals", X, np.repeat(np.arange(classes), n), classes, names,
                        "Interleaved spiral arms, after the two-spirals benchmark of Lang & "
-                       "Witbrock 1988; one arm per class.")
+                       "Witbrock 1988; one arm per class.",
+                       classes=tuple(f"class_{j}" for j in range(classes)))
 
 
 def mirror_symmetry():
@@ -362,7 +390,8 @@ def mirror_symmetry():
     X = _bits(6)
     return _classified("mirror_symmetry", X, np.all(X == X[:, ::-1], axis=1), 2, ("symmetric",),
                        "Detect whether a six-bit pattern is symmetric about its centre; solved "
-                       "with two hidden units (Rumelhart, Hinton & Williams 1986).")
+                       "with two hidden units (Rumelhart, Hinton & Williams 1986).",
+                       classes=("asymmetric", "symmetric"))
 
 
 def encoder(n=8):
@@ -409,7 +438,8 @@ def parity(n):
     X = _bits(n)
     return _classified("parity", X, X.sum(axis=1) % 2, 2, ("odd",),
                        f"{n}-bit parity: output 1 when an odd number of inputs are on; solved "
-                       f"with {n} hidden units by Rumelhart, Hinton & Williams 1986.")
+                       f"with {n} hidden units by Rumelhart, Hinton & Williams 1986.",
+                       classes=("even", "odd"))
 
 
 def negation():

@@ -21,6 +21,24 @@ early-stopping snapshot) and when training stops, however it stops. A structural
 triggers recompilation on the next call. The engine writes no per-neuron z, a or δ (they would
 be arrays): use the object engine to step through a single case.
 
+**No silent NaN or infinity.** Inputs and weights are finite (checked at the door and when the
+weights are read from the graph: a weight edited straight into ``net.graph`` that is not a
+finite real number is refused, naming its edge). A pass that still overflows raises
+:class:`~neuronsim.errors.NonFiniteError` instead of returning a NaN or an infinity. What is
+checked, with one vectorised test each and a walk to name the culprit only when it fails:
+
+- forward: the z and the a of *every* non-input neuron for every case — so a hidden z that
+  overflowed is caught even where the next layer would hide it (relu(−inf) = 0,
+  sigmoid(inf) = 1). The message names the first input row (case) that has one, and in it the
+  first neuron in topological order, with its z and a;
+- backward: the loss (the first row whose loss term is not finite), then the δ of every
+  non-input neuron (the first row that has one, and in it the first neuron in the order the
+  deltas are computed, from the outputs back), then the batch's gradients (the first parameter
+  whose sum over the batch overflowed).
+
+A refused :meth:`FastEngine.forward` leaves no batch for :meth:`FastEngine.backward`; a refused
+:meth:`FastEngine.backward` adds nothing to the engine's or the graph's gradients.
+
 Examples
 --------
 >>> import numpy as np, neuronsim
@@ -42,8 +60,8 @@ import numpy as np
 
 from ._gc import paused_gc
 from . import losses as _losses
-from ._checks import as_matrix
-from .errors import NeuronsimError, ShapeError
+from ._checks import all_finite, as_matrix, checked_real
+from .errors import NeuronsimError, NeuronsimTypeError, NonFiniteError, ShapeError
 
 __all__ = ["FastEngine", "compile"]
 
@@ -194,10 +212,33 @@ class FastEngine:
                 self._compile()
 
     def pull(self):
-        """Read weights and biases from the graph into the engine's arrays."""
-        self.weights[self._walk] = list(map(_WEIGHT, self._edge_dicts))
-        self.biases[:] = [n._bias for n in self._neurons]
+        """Read weights and biases from the graph into the engine's arrays.
+
+        Raises
+        ------
+        NeuronsimTypeError, NonFiniteError
+            A weight in the graph (edited there directly) is not a real number, or is NaN or
+            infinite; the message names its edge. The engine's arrays are then left as they were.
+        """
+        weights = np.array(list(map(_WEIGHT, self._edge_dicts)))
+        biases = np.array([n._bias for n in self._neurons])
+        if weights.dtype.kind not in "fiu" or not all_finite(weights):
+            self._bad_weight()
+        if biases.dtype.kind not in "fiu" or not all_finite(biases):
+            for neuron in self._neurons:
+                checked_real(neuron._bias, f"the bias of neuron {neuron.name!r}", error=NonFiniteError)
+        self.weights[self._walk] = weights
+        self.biases[:] = biases
         self._refresh()
+
+    def _bad_weight(self):
+        """Raise the error naming the first edge whose weight in the graph is not a finite real."""
+        keys = self.keys
+        for position, data in zip(self._walk.tolist(), self._edge_dicts):
+            src, dst = keys[position]
+            checked_real(data["weight"], f"the weight of edge {src} -> {dst} (read from net.graph)",
+                         error=NonFiniteError)
+        raise NonFiniteError("a weight read from net.graph is not a finite number")  # not reached
 
     def push(self, grads=False):
         """Write the engine's weights and biases (and, with ``grads``, its gradients) to the graph."""
@@ -240,10 +281,27 @@ class FastEngine:
         ------
         ShapeError, ValueRangeError
             ``X`` is not a finite (n, inputs) array.
+        NeuronsimTypeError, NonFiniteError
+            A weight read from the graph is not a finite real number (the edge is named), or
+            the pass overflowed: the message names the first input row with a non-finite z or
+            a, and in it the first such neuron in topological order. No batch is then kept
+            for :meth:`backward`.
+
+        Examples
+        --------
+        >>> import neuronsim
+        >>> net = neuronsim.Network.from_spec([("identity", 2), ("identity", 1)], init="constant")
+        >>> net.compile().forward([[1.0, 2.0], [1e308, 1e308]])
+        Traceback (most recent call last):
+        ...
+        neuronsim.errors.NonFiniteError: the forward pass overflowed on input row 1: neuron 'o1' has z = inf, a = inf (inputs and weights are finite)
         """
         self._ensure_compiled()
         self.pull()
-        return self._forward(self._check_batch(X, self.n_inputs, "X")).T.copy()
+        XT = self._check_batch(X, self.n_inputs, "X")
+        self._cache = None  # a refused pass leaves no batch behind
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._forward(XT).T.copy()
 
     def backward(self, Y, loss="squared_error"):
         """Backpropagate the last :meth:`forward` batch; return the loss summed over its cases.
@@ -251,6 +309,12 @@ class FastEngine:
         The batch's gradients (sums over its cases, as ``len(X)`` object-engine backward calls
         would accumulate) are added to :attr:`grads` and to the graph's ``grad`` and
         ``bias_grad``.
+
+        Raises
+        ------
+        NonFiniteError
+            The loss, a δ or a gradient overflowed (the message names the input row and the
+            neuron, or the parameter); nothing is then added to any gradient.
         """
         if self._cache is None or self._cache[0] != self._key:
             raise NeuronsimError("backward() needs a forward() pass of this engine first")
@@ -261,8 +325,17 @@ class FastEngine:
             raise ShapeError(f"Y has {Y.shape[1]} rows but the last forward batch had {self._cache[1].shape[1]}")
         loss, fused = self._checked_loss(loss, Y)
         before = self.grads.copy()
-        value = self._backward(Y, loss, fused)
-        batch = self.grads - before
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                value = self._backward(Y, loss, fused)
+                batch = self.grads - before
+            if not all_finite(batch):
+                bad = int(np.flatnonzero(~np.isfinite(batch))[0])
+                raise NonFiniteError(f"the backward pass overflowed: the gradient of {_describe(self.keys[bad])} "
+                                     f"summed over the batch is {batch[bad]} (every δ is finite)")
+        except BaseException:
+            self.grads[:] = before  # refused: no gradient changes
+            raise
         for data, g in zip(self._edge_dicts, batch[:len(self._edge_dicts)][self._walk].tolist()):
             data["grad"] += g
         for neuron, g in zip(self._neurons, batch[len(self._edge_dicts):].tolist()):
@@ -275,6 +348,8 @@ class FastEngine:
 
     def _check_batch(self, X, width, what):
         """A finite (n, width) batch, returned neuron-major: one row per neuron, one column per case."""
+        if _holds_bool(X):  # as the object engine: True is not the number 1.0
+            raise NeuronsimTypeError(f"{what} must hold numbers, not booleans")
         A = as_matrix(X, width, what)
         if len(A) == 0:
             raise ShapeError(f"{what} is empty: a batch needs at least one case")
@@ -291,7 +366,9 @@ class FastEngine:
             return None
         return loss.vfused.get(next(iter(self._out_acts)))
 
-    def _forward(self, XT):
+    def _forward(self, XT, rows=None):
+        """Outputs (neuron-major) of the batch ``XT``; NonFiniteError when a z or an a is not
+        finite (``rows`` numbers the columns in its message: an index array, or None for 0, 1, …)."""
         n = XT.shape[1]
         A = np.empty((len(self._rows), n))
         Z = np.empty_like(A)
@@ -311,21 +388,28 @@ class FastEngine:
                 _block_forward(block, A, z, self.weights)
             for act, r0, r1 in groups:
                 A[r0:r1] = act.vf(Z[r0:r1])
+        first = self.n_inputs    # inputs are finite (checked at the door): test the rest at once
+        if not (all_finite(Z[first:]) and all_finite(A[first:])):
+            self._refuse_forward(Z, A, rows)
         self._cache = (self._key, XT, A, Z)
         return A[self._out_rows]
 
-    def _backward(self, YT, loss, vfused, accumulate=True):
+    def _backward(self, YT, loss, vfused, accumulate=True, rows=None):
         """Add the batch's gradients to :attr:`grads` (or, with ``accumulate=False``, write them
-        there, saving a pass: training starts every batch afresh); return the summed loss."""
+        there, saving a pass: training starts every batch afresh); return the summed loss.
+        NonFiniteError when the loss or a δ is not finite (the gradients are then partial)."""
         _, _, A, Z = self._cache
         out = self._out_rows
         dA = np.zeros_like(A)
         if vfused is not None:
-            value = float(vfused[0](Z[out].T, YT.T).sum())
+            terms = vfused[0](Z[out].T, YT.T)
             own_delta = vfused[1](Z[out].T, A[out].T, YT.T).T
         else:
-            value = float(loss.vf(A[out].T, YT.T).sum())
+            terms = loss.vf(A[out].T, YT.T)
             dA[out] = loss.vdf(A[out].T, YT.T).T
+        value = float(terms.sum())
+        if not np.isfinite(value):
+            self._refuse_loss(terms, loss, rows)
         D = np.empty_like(A)
         weights, weight_grads, bias_grads, b0 = self.weights, self.weight_grads, self.bias_grads, self._b0
         for d0, d1, groups, blocks in reversed(self._levels):
@@ -341,7 +425,73 @@ class FastEngine:
                 delta.sum(axis=1, out=bias_grads[d0 - b0:d1 - b0])
             for block in blocks:
                 _block_backward(block, A, delta, dA, weights, weight_grads, accumulate)
+        if not all_finite(D[self.n_inputs:]):
+            self._refuse_backward(D, rows)
         return value
+
+    # --- naming the culprit of a pass that overflowed (run only when a check fails) -------------
+
+    def _order(self):
+        """Rows of the non-input neurons in topological order (the object engine's order)."""
+        row = {name: i for i, name in enumerate(self._rows)}
+        return [(n.name, row[n.name]) for n in self.net._current_plan().order if row[n.name] >= self.n_inputs]
+
+    def _refuse_forward(self, Z, A, rows):
+        first = self.n_inputs
+        bad = ~(np.isfinite(Z[first:]) & np.isfinite(A[first:]))
+        case = int(np.flatnonzero(bad.any(axis=0))[0])
+        for name, r in self._order():
+            if bad[r - first, case]:
+                raise NonFiniteError(
+                    f"the forward pass overflowed on input row {_row(rows, case)}: neuron {name!r} has "
+                    f"z = {float(Z[r, case])!r}, a = {float(A[r, case])!r} (inputs and weights are finite)")
+        raise NonFiniteError(f"the forward pass overflowed on input row {_row(rows, case)}")  # not reached
+
+    def _refuse_loss(self, terms, loss, rows):
+        terms = np.asarray(terms)
+        per_case = terms.reshape(len(terms), -1).sum(axis=1) if terms.ndim else terms.reshape(1)
+        bad = np.flatnonzero(~np.isfinite(per_case))
+        case = int(bad[0]) if len(bad) else 0
+        outputs = ", ".join(f"{self._rows[r]}={float(self._cache[2][r, case])!r}" for r in self._out_rows.tolist())
+        raise NonFiniteError(f"the loss {loss.name!r} overflowed on input row {_row(rows, case)}: it is "
+                             f"{float(per_case[case] if len(bad) else terms.sum())!r} for the finite outputs {outputs}")
+
+    def _refuse_backward(self, D, rows):
+        first = self.n_inputs
+        bad = ~np.isfinite(D[first:])
+        case = int(np.flatnonzero(bad.any(axis=0))[0])
+        for name, r in reversed(self._order()):
+            if bad[r - first, case]:
+                raise NonFiniteError(
+                    f"the backward pass overflowed on input row {_row(rows, case)}: neuron {name!r} has "
+                    f"δ = {float(D[r, case])!r} (its z, a and every δ after it are finite)")
+        raise NonFiniteError(f"the backward pass overflowed on input row {_row(rows, case)}")  # not reached
+
+
+def _holds_bool(X):
+    """True when a batch (an array, or rows of values) holds a boolean."""
+    if isinstance(X, np.ndarray):
+        return X.dtype == bool or (X.dtype == object and any(isinstance(v, (bool, np.bool_)) for v in X.flat))
+    if isinstance(X, (list, tuple)):
+        return any(isinstance(v, (bool, np.bool_)) or (isinstance(v, (list, tuple, np.ndarray)) and _holds_bool(v))
+                   for v in X)
+    return False
+
+
+def _row(rows, case):
+    """The number of batch column ``case`` in the caller's data (``rows``: None, a slice or an
+    index array)."""
+    if rows is None:
+        return case
+    if isinstance(rows, slice):
+        return range(rows.stop)[rows][case]
+    return int(rows[case])
+
+
+def _describe(key):
+    if isinstance(key, tuple):
+        return f"the weight of edge {key[0]} -> {key[1]}"
+    return f"the bias of neuron {key!r}"
 
 
 def _contiguous_groups(graph, members, d0):

@@ -8,10 +8,11 @@ it can be held to a much tighter tolerance. (For an activation's own (f, f′) p
 :func:`neuronsim.activations.check`.)
 """
 
+import math
 from dataclasses import dataclass, field
 
-from ._checks import finite_float, network
-from .errors import NeuronsimError, NeuronsimTypeError, ValueRangeError
+from ._checks import finite_float, network, shown
+from .errors import NeuronsimError, NeuronsimTypeError, NonFiniteError, ValueRangeError
 
 __all__ = ["gradcheck", "GradcheckReport"]
 
@@ -78,7 +79,7 @@ class GradcheckReport:
 
     def _worst_phrase(self):
         key, analytic, numeric, abs_error, rel_error = next(r for r in self.rows if r[0] == self.worst)
-        name = f"w[{key[0]}->{key[1]}]" if isinstance(key, tuple) else f"b[{key}]"
+        name = _short_name(key)
         return (f"worst {name}: backprop {analytic:.10g}, {_REFERENCE_WORDS[self.oracle]} "
                 f"{numeric:.10g} (abs error {abs_error:.2e}, rel error {rel_error:.2e})")
 
@@ -114,6 +115,11 @@ def gradcheck(net, x, target, loss="squared_error", *, eps=1e-6, rtol=1e-5, atol
     ------
     NeuronsimError
         An unknown `oracle`.
+    NonFiniteError
+        A pass overflowed (as :meth:`Network.forward` and :meth:`Network.backward` refuse it),
+        or a gradient, backprop's or the reference's, is not finite: the message names the
+        neuron or the parameter. A check that cannot be made is refused, never reported as a
+        mismatch with an error of 0.
     ActivationError, LossError
         With the autograd oracle: an activation or loss that has no expression form.
 
@@ -130,7 +136,7 @@ def gradcheck(net, x, target, loss="squared_error", *, eps=1e-6, rtol=1e-5, atol
     if not isinstance(oracle, str):
         raise NeuronsimTypeError(f"oracle must be a str, got {type(oracle).__name__}")
     if oracle not in ORACLES:
-        raise NeuronsimError(f"unknown oracle {oracle!r}; known: {', '.join(ORACLES)}")
+        raise NeuronsimError(f"unknown oracle {shown(oracle)}; known: {', '.join(ORACLES)}")
     network(net, "gradcheck()")
     eps = finite_float(eps, "eps")
     rtol, atol = finite_float(rtol, "rtol"), finite_float(atol, "atol")
@@ -160,6 +166,9 @@ def gradcheck(net, x, target, loss="squared_error", *, eps=1e-6, rtol=1e-5, atol
 
     rows, ok = [], True
     for key, a, n in zip(net.parameter_keys(), analytic, numeric):
+        for value, what in ((a, "backprop"), (n, _REFERENCE_WORDS[oracle])):
+            if not math.isfinite(value):  # never a report of ok=False with an error of 0 or nan
+                raise NonFiniteError(f"gradcheck: the {what} gradient of {_parameter_name(key)} is {value}")
         abs_error = abs(a - n)
         scale = max(abs(a), abs(n))
         rel_error = abs_error / scale if scale > 0 else 0.0
@@ -170,11 +179,22 @@ def gradcheck(net, x, target, loss="squared_error", *, eps=1e-6, rtol=1e-5, atol
                            oracle)
 
 
+def _short_name(key):
+    return f"w[{key[0]}->{key[1]}]" if isinstance(key, tuple) else f"b[{key}]"
+
+
+def _parameter_name(key):
+    return f"the weight of edge {key[0]} -> {key[1]}" if isinstance(key, tuple) else f"the bias of neuron {key!r}"
+
+
 def _finite_difference_gradients(net, x, target, loss, eps, saved_params):
     """(C(p + ε) − C(p − ε)) / 2ε for each parameter p (the caller restores the parameters)."""
     numeric = []
     params = list(saved_params)
+    keys = net.parameter_keys()
     for i, p in enumerate(saved_params):
+        if not (math.isfinite(p + eps) and math.isfinite(p - eps)):
+            raise NonFiniteError(f"gradcheck: {_parameter_name(keys[i])} = {p} ± eps is not finite")
         params[i] = p + eps
         net.set_parameters(params)
         up = net.loss(x, target, loss)

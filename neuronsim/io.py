@@ -1,29 +1,50 @@
 """Saving and loading networks as versioned JSON files (exports for other tools: :mod:`neuronsim.export`).
 
-A network file is plain JSON (version 1)::
+A network file is plain JSON (version 2)::
 
-    {"format": "neuronsim.network", "version": 1,
+    {"format": "neuronsim.network", "version": 2,
      "neurons": [{"name": "x1", "activation": "identity", "bias": 0.0}, ...],
      "edges": [["x1", "h1", 0.5], ...],
      "inputs": ["x1", "x2"], "outputs": ["o1"],
+     "preprocessing": {"kind": "standardize", "offset": [5.84, ...], "scale": [0.83, ...],
+                       "names": ["sepal_length", ...]},
+     "classes": ["setosa", "versicolor", "virginica"],
+     "target_names": ["setosa", "versicolor", "virginica"],
+     "target_scaler": {"kind": "standardize", "offset": [...], "scale": [...], "names": null},
      "optimizer": {"type": "SGD", "config": {"lr": 0.1, "momentum": 0.9, ...},
                    "state": {"keys": [["x1", "h1"], "h1", ...], "slots": {"velocity": [...]}}},
      "metadata": {"epoch": 12, "note": "anything JSON"}}
 
 ``inputs``/``outputs`` appear only when they were named explicitly (otherwise they are
-inferred again on loading), ``optimizer`` and ``metadata`` only when given. Neurons are listed
+inferred again on loading), the other fields only when set: ``preprocessing`` is the
+network's input :class:`~neuronsim.preprocessing.Scaler` (``Scaler.to_dict()``), ``classes``
+its class names, ``target_names`` the names of its outputs and ``target_scaler`` a regression
+network's target Scaler (see :class:`~neuronsim.Network`); ``optimizer`` and ``metadata`` are
+saved when given (``metadata`` defaults to ``net.metadata``). Neurons are listed
 in the order they were added and edges in an order that reproduces every neuron's incoming and
 outgoing link order (see :func:`neuronsim.spec.to_spec`), so a loaded network sums in the same
 order and gives bit-identical outputs and gradients. Floats are written with Python's shortest
 round-tripping repr, so every weight comes back bit for bit.
 
+Versions: version 2 added ``preprocessing``, ``classes``, ``target_names`` and
+``target_scaler``. A network that has none of them is written as version 1, which older
+neuronsim versions read too; both versions load. A file whose ``metadata.standardize`` is
+``{"mean": [...], "std": [...]}`` (what ``neuronsim train --standardize`` wrote before version
+2) and that has no ``preprocessing`` field loads with that standardisation as
+``net.preprocessing``, so its network keeps giving the answers it was trained to give.
+
 Saving is atomic: the file is written to a temporary file in the same folder, flushed to disk
-and renamed over the target, so an interrupted save leaves the previous file intact. Loading
+and renamed over the target, so an interrupted save leaves the previous file intact (and the
+temporary files of a save that was killed are removed by a later save of the same file). Loading
 reads JSON only (never pickle, eval or YAML tags) and validates every field; errors name the
 file and the field path, e.g. ``net.json: neurons[3].activation: unknown activation 'swishy'``.
 Structural and field problems raise :class:`~neuronsim.errors.SpecError`; problems with the
-file itself (missing, empty, not UTF-8, not JSON) raise
-:class:`~neuronsim.errors.FileFormatError`.
+file itself (missing, not a regular file or pipe, empty, not UTF-8, not JSON, nested more than
+100 levels deep, a key repeated in one object) raise :class:`~neuronsim.errors.FileFormatError`.
+
+Loading is bounded: at most :data:`MAX_BYTES` bytes are read (argument ``max_bytes``), and the
+neurons and edges are counted against :data:`neuronsim.spec.MAX_LINKS` (argument ``max_links``)
+before anything is built, so a huge or endless file is refused in seconds with little memory.
 
 Examples
 --------
@@ -37,6 +58,20 @@ Examples
 ...     twin, optimizer, metadata = io.load(path, with_extras=True)
 >>> twin.parameters() == net.parameters(), optimizer, metadata
 (True, None, {'epoch': 3})
+
+What turns raw rows into answers is saved too (a version 2 file):
+
+>>> from neuronsim.preprocessing import Scaler
+>>> net.preprocessing = Scaler("standardize", offset=[1.0, 2.0], scale=[0.5, 4.0])
+>>> net.classes = ["no", "yes"]
+>>> with tempfile.TemporaryDirectory() as folder:
+...     path = os.path.join(folder, "net.json")
+...     net.save(path, metadata={"epoch": 3})
+...     twin = neuronsim.load(path)
+>>> twin.preprocessing == net.preprocessing, twin.classes, twin.metadata
+(True, ('no', 'yes'), {'epoch': 3})
+>>> twin.predict_classes([[1.0, 2.0], [9.0, -9.0]]).tolist() == net.predict_classes([[1.0, 2.0], [9.0, -9.0]]).tolist()
+True
 """
 
 import inspect
@@ -44,6 +79,7 @@ import json
 import math
 import numbers
 import os
+import re
 from collections import namedtuple
 from collections.abc import Mapping
 
@@ -52,18 +88,29 @@ import numpy as np
 
 from . import activations as _activations
 from . import optim as _optim
+from . import _reader
+from . import spec as _spec
 from ._atomic import atomic_write
+from ._checks import shown
 from ._gc import paused_gc
-from .errors import FileFormatError, NeuronsimError, NeuronsimTypeError, SpecError, ValueRangeError
+from .errors import NeuronsimError, NeuronsimTypeError, ShapeError, SpecError, ValueRangeError
 from .network import Network
 from .spec import to_spec
 
-__all__ = ["FORMAT", "VERSION", "Saved", "save", "load", "to_document", "from_document"]
+__all__ = ["FORMAT", "VERSION", "MAX_BYTES", "Saved", "save", "load", "to_document", "from_document"]
 
 FORMAT = "neuronsim.network"
-VERSION = 1
+VERSION = 2  # the newest version read and written (version 1 files are read too)
 
-_FIELDS = ("format", "version", "neurons", "edges", "inputs", "outputs", "optimizer", "metadata")
+MAX_BYTES = _reader.MAX_BYTES
+"""Default size limit of a network file read by :func:`load`, in bytes (32 MiB; a saved network
+of a million links takes about 25 MB). Raise it per call with ``max_bytes=``; setting this name
+changes the default."""
+
+_FIELDS = ("format", "version", "neurons", "edges", "inputs", "outputs", "preprocessing", "classes",
+           "target_names", "target_scaler", "optimizer", "metadata")
+_V2_FIELDS = ("preprocessing", "classes", "target_names", "target_scaler")  # absent from version 1
+_FIELD = re.compile(r"[a-z_]+[\[:]")  # a message that starts with a field path, e.g. "scale[1]: ..."
 _OPTIMIZERS = {cls.__name__: cls for cls in (_optim.SGD, _optim.Adam)}
 _SCHEDULES = {cls.__name__: cls for cls in (_optim.StepDecay, _optim.ExponentialDecay, _optim.LinearDecay)}
 
@@ -90,7 +137,8 @@ def save(net, path, *, optimizer=None, metadata=None, indent=None):
         are saved, so training can resume exactly where it stopped.
     metadata : dict, optional
         Free JSON data: str keys; values None, bool, int, finite float, str, lists/tuples
-        (loaded back as lists) and dicts. numpy scalars are saved as plain numbers.
+        (loaded back as lists) and dicts. numpy scalars are saved as plain numbers. Default:
+        ``net.metadata`` (what the network was loaded with, if anything).
     indent : int, optional
         Passed to :func:`json.dumps` (None: one compact line).
 
@@ -115,6 +163,12 @@ def save(net, path, *, optimizer=None, metadata=None, indent=None):
     ...     save(net, path)
     ...     print(open(path).read())
     {"format": "neuronsim.network", "version": 1, "neurons": [{"name": "x1", "activation": "identity", "bias": 0.0}, {"name": "o1", "activation": "sigmoid", "bias": 0.0}], "edges": [["x1", "o1", 1.0]], "inputs": ["x1"], "outputs": ["o1"]}
+    >>> net.classes = ["no", "yes"]                   # a version 2 field
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "net.json")
+    ...     save(net, path)
+    ...     print(open(path).read()[:48], "...", open(path).read()[-31:])
+    {"format": "neuronsim.network", "version": 2, "n ... "classes": ["no", "yes"]}
     """
     document = to_document(net, optimizer=optimizer, metadata=metadata)
     try:
@@ -133,6 +187,9 @@ def _checked_indent(indent):
 def to_document(net, *, optimizer=None, metadata=None):
     """The JSON-ready dict that :func:`save` writes (see the module documentation).
 
+    ``metadata`` defaults to ``net.metadata``; the network's preprocessing, classes, target
+    names and target scaler are written when set (and the version is 2 only then).
+
     Examples
     --------
     >>> import neuronsim
@@ -145,10 +202,20 @@ def to_document(net, *, optimizer=None, metadata=None):
     if not isinstance(net, Network):
         raise NeuronsimTypeError(f"expected a Network, got {type(net).__name__}")
     net.outputs  # refuse what load() would refuse: a cycle, no inputs or outputs, a bad weight
-    document = {"format": FORMAT, "version": VERSION}
+    document = {"format": FORMAT, "version": 1}
     document.update(to_spec(net))
+    extras = {"preprocessing": net.preprocessing, "classes": net.classes,
+              "target_names": net.target_names, "target_scaler": net.target_scaler}
+    for key, value in extras.items():
+        if value is None:
+            continue
+        document["version"] = VERSION  # a version 2 field: older readers would refuse it anyway
+        document[key] = value.to_dict() if key in ("preprocessing", "target_scaler") else list(value)
+    _check_extras(net)
     if optimizer is not None:
         document["optimizer"] = _optimizer_document(optimizer, net)
+    if metadata is None:
+        metadata = net.metadata
     if metadata is not None:
         if not isinstance(metadata, Mapping):
             raise NeuronsimTypeError(f"metadata must be a dict, got {type(metadata).__name__}")
@@ -233,14 +300,23 @@ def _plain_walk(value, path, type_error, range_error):
 
 
 def _child(path, key):
-    if isinstance(key, str) and key.isidentifier():
+    if isinstance(key, str) and key.isidentifier() and len(key) <= 80:
         return f"{path}.{key}"
-    return f"{path}[{json.dumps(key) if isinstance(key, str) else repr(key)}]"
+    if isinstance(key, str):
+        quoted = json.dumps(key) if len(key) <= 80 else json.dumps(key[:77])[:-1] + '..."'
+        return f"{path}[{quoted}]"
+    return f"{path}[{shown(key, 80)}]"
+
+
+def _label(name):
+    """A name from a file as a message shows it bare (``x1 -> h``): as is when short and
+    printable, else cut and quoted."""
+    return name if len(name) <= 80 and name.isprintable() else shown(name, 80)
 
 
 # --- loading --------------------------------------------------------------------------------------
 
-def load(path, *, with_extras=False):
+def load(path, *, with_extras=False, max_bytes=None, max_links=None):
     """Load a network saved by :func:`save`, validating every field.
 
     Parameters
@@ -249,6 +325,13 @@ def load(path, *, with_extras=False):
     with_extras : bool, default False
         Also return the saved optimizer and metadata, as a :class:`Saved` ``(network,
         optimizer, metadata)``.
+    max_bytes : int, optional
+        The most bytes read (default :data:`MAX_BYTES`, 32 MiB, read at each call): a larger
+        file is refused after reading no more than this.
+    max_links : int, optional
+        The size limit of the network, in links (default :data:`neuronsim.spec.MAX_LINKS`):
+        the neurons and links are counted before anything is built (see
+        :func:`neuronsim.spec.check_size`).
 
     Returns
     -------
@@ -256,9 +339,10 @@ def load(path, *, with_extras=False):
 
     Raises
     ------
-    NeuronsimError
-        The file is missing, a directory, empty, not UTF-8 or not valid JSON (with line and
-        column).
+    FileFormatError
+        A path with a NUL byte; the file is missing, a directory, not a regular file or pipe
+        (e.g. a device), larger than ``max_bytes``, empty, not UTF-8, not valid JSON (with line
+        and column), nested more than 100 levels deep, or repeats a key in one object.
     SpecError
         Wrong format or version, a missing, mistyped or unknown field, an unknown activation
         (custom activations must be registered before loading), an edge to an unknown neuron,
@@ -279,33 +363,18 @@ def load(path, *, with_extras=False):
     ...         print(str(err).replace(path, "bad.json")[:64])
     bad.json: neurons[0].activation: unknown activation 'swishy'; kn
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise NeuronsimTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    where = os.fspath(path)
-    document = _parse(_read_text(where), where)
+    max_links = _reader.limit(max_links, _spec.MAX_LINKS, "max_links")
+    where, document = _read_document(path, max_bytes)
     try:
-        return from_document(document, with_extras=with_extras)
+        return from_document(document, with_extras=with_extras, max_links=max_links)
     except SpecError as err:
-        raise SpecError(f"{where}: {err}") from None
+        raise SpecError(f"{_reader.display(where)}: {err}") from None
 
 
-def _read_text(where):
-    if os.path.isdir(where):
-        raise FileFormatError(f"{where}: is a directory, not a network file")
-    try:
-        with open(where, "rb") as file:
-            data = file.read()
-    except FileNotFoundError:
-        raise FileFormatError(f"{where}: no such file") from None
-    except OSError as err:
-        raise FileFormatError(f"{where}: cannot read the file ({err.strerror or err})") from None
-    if not data.strip():
-        raise FileFormatError(f"{where}: the file is empty, not a saved network")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        hint = " (it looks like a pickle; neuronsim never unpickles)" if data[:1] == b"\x80" else ""
-        raise FileFormatError(f"{where}: not a network file: not UTF-8 text (byte {err.start}){hint}") from None
+def _read_document(path, max_bytes=None):
+    """``(where, document)``: the path as a str and the parsed JSON of a network file."""
+    return _reader.read_json(path, max_bytes=_reader.limit(max_bytes, MAX_BYTES, "max_bytes"),
+                             parse_constant=_NonFinite, prefix="not a network file: ")
 
 
 class _NonFinite:
@@ -317,24 +386,12 @@ class _NonFinite:
         self.text = text
 
 
-def _parse(text, where):
-    try:
-        return json.loads(text, parse_constant=_NonFinite)
-    except json.JSONDecodeError as err:
-        truncated = err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated string")
-        hint = "; the file looks truncated" if truncated else ""
-        raise FileFormatError(f"{where}: not valid JSON at line {err.lineno} column {err.colno} "
-                             f"({err.msg}){hint}") from None
-    except RecursionError:
-        raise FileFormatError(f"{where}: not a network file: JSON nested too deeply") from None
-    except ValueError as err:  # e.g. an integer literal longer than Python converts
-        raise FileFormatError(f"{where}: not valid JSON ({err})") from None
-
-
-def from_document(document, *, with_extras=False):
+def from_document(document, *, with_extras=False, max_links=None):
     """Build a network from a parsed document (a dict as :func:`to_document` returns).
 
-    Validates like :func:`load` (errors name the field path, without a file name).
+    Validates like :func:`load` (errors name the field path, without a file name), and counts
+    the neurons and edges against ``max_links`` (default :data:`neuronsim.spec.MAX_LINKS`)
+    before building anything.
 
     Examples
     --------
@@ -344,10 +401,10 @@ def from_document(document, *, with_extras=False):
     ...                      "edges": [["x", "y", 2.0]]})
     >>> net
     Network(2 neurons, 1 edges, inputs=['x'], outputs=['y'])
-    >>> from_document({"format": "neuronsim.network", "version": 2})
+    >>> from_document({"format": "neuronsim.network", "version": 3})
     Traceback (most recent call last):
     ...
-    neuronsim.errors.SpecError: version: unsupported version 2 (this neuronsim reads 1; the file was written by a newer one)
+    neuronsim.errors.SpecError: version: unsupported version 3 (this neuronsim reads 1 and 2; the file was written by a newer one)
     """
     if not isinstance(document, dict):
         raise SpecError(f"expected a JSON object at the top level, got {_got(document)}")
@@ -356,14 +413,20 @@ def from_document(document, *, with_extras=False):
     if document["format"] != FORMAT:
         raise SpecError(f"format: expected {FORMAT!r}, got {_got(document['format'])}")
     version = _required(document, "version", "", int)
-    if version != VERSION:
+    if not 1 <= version <= VERSION:
         newer = "; the file was written by a newer one" if version > VERSION else ""
-        raise SpecError(f"version: unsupported version {version} (this neuronsim reads {VERSION}{newer})")
+        raise SpecError(f"version: unsupported version {version} (this neuronsim reads 1 and {VERSION}{newer})")
     for key in document:
         if key not in _FIELDS:
-            raise SpecError(f"{key}: unknown field; known: {', '.join(_FIELDS)}")
+            raise SpecError(f"{_label(key)}: unknown field; known: {', '.join(_FIELDS)}")
+        if version < 2 and key in _V2_FIELDS:
+            raise SpecError(f"{key}: this field needs \"version\": 2, the file says version {version}")
     neurons = _required(document, "neurons", "", list)
     edges = _required(document, "edges", "", list)
+    try:
+        _spec.check_size(len(neurons), len(edges), max_links)
+    except SpecError as err:
+        raise SpecError(f"neurons, edges: {err}") from None
     with paused_gc():
         net, index = _network(neurons, edges)
     for side in ("inputs", "outputs"):
@@ -379,52 +442,137 @@ def from_document(document, *, with_extras=False):
     metadata = None
     if "metadata" in document:
         metadata = _plain(_typed(document["metadata"], "metadata", dict), "metadata", SpecError, SpecError)
+    _set_extras(net, document, metadata)
+    net.metadata = metadata
     return Saved(net, optimizer, metadata) if with_extras else net
+
+
+def _set_extras(net, document, metadata):
+    """Set the version 2 fields on ``net``, or the preprocessing an older CLI kept in metadata."""
+    from .preprocessing import Scaler
+
+    for key in ("preprocessing", "target_scaler"):
+        if key in document:
+            try:
+                scaler = Scaler.from_dict(_finite_numbers(_typed(document[key], key, dict)))
+            except SpecError as err:
+                message = str(err)
+                joiner = "." if _FIELD.match(message) else ": "
+                raise SpecError(f"{key}{joiner}{message}") from None
+            _set_attribute(net, key, scaler)
+    for key in ("classes", "target_names"):
+        if key in document:
+            names = _typed(document[key], key, list)
+            for i, name in enumerate(names):
+                if not _typed(name, f"{key}[{i}]", str):
+                    raise SpecError(f"{key}[{i}]: a name must not be empty")
+            _set_attribute(net, key, names)
+    if "preprocessing" not in document and isinstance(metadata, dict):
+        legacy = metadata.get("standardize")
+        if isinstance(legacy, dict) and set(legacy) == {"mean", "std"}:
+            # what `neuronsim train --standardize` wrote before version 2: apply it, or the
+            # network would be fed raw rows it was never trained on
+            try:
+                scaler = Scaler.from_dict({"kind": "standardize", "offset": legacy["mean"], "scale": legacy["std"]})
+            except SpecError as err:
+                message = str(err).replace("offset", "mean", 1).replace("scale", "std", 1)
+                raise SpecError(f"metadata.standardize.{message}") from None
+            _set_attribute(net, "preprocessing", scaler, "metadata.standardize")
+
+
+def _set_attribute(net, key, value, where=None):
+    try:
+        setattr(net, key, value)
+    except NeuronsimError as err:
+        message = str(err)
+        if message.startswith(f"{key}: "):
+            message = message[len(key) + 2:]
+        raise SpecError(f"{where or key}: {message}") from None
+
+
+def _finite_numbers(document):
+    """A copy of a parsed JSON object whose NaN/Infinity literals are floats again (to be refused
+    by the caller's own checks, with their field names)."""
+    def walk(value):
+        if isinstance(value, _NonFinite):
+            return float(value.text)
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return value
+    return {key: walk(value) for key, value in document.items()}
+
+
+def _check_extras(net):
+    """Refuse to save what load() would refuse: scalers or class names that no longer fit."""
+    plan = net._current_plan()
+    if net.preprocessing is not None:
+        net._check_width(net.preprocessing, len(plan.inputs), "preprocessing", "input")
+    if net.target_scaler is not None:
+        net._check_width(net.target_scaler, len(plan.outputs), "target_scaler", "output")
+    if net.classes is not None:
+        net._check_classes(net.classes, plan)
+    if net.target_names is not None and len(net.target_names) != len(plan.outputs):
+        raise ShapeError(f"target_names: {len(net.target_names)} names for {len(plan.outputs)} output neurons; "
+                         "set net.target_names again")
 
 
 def _network(neurons, edges):
     net = Network()
     index = {}  # neuron name -> position in "neurons"
+    canonical = {}  # neuron name -> the one str object the graph keys use (saves a copy per link)
     for i, entry in enumerate(neurons):
         where = f"neurons[{i}]"
         _check_fields(entry, where, ("name", "activation", "bias"))
         name = _name(entry["name"], f"{where}.name")
         if name in index:
-            raise SpecError(f"{where}.name: duplicate neuron name {name!r} (first at neurons[{index[name]}])")
+            raise SpecError(f"{where}.name: duplicate neuron name {shown(name)} (first at neurons[{index[name]}])")
         activation = _typed(entry["activation"], f"{where}.activation", str)
         try:
             activation = _activations.get(activation)
         except NeuronsimError as err:
-            raise SpecError(f"{where}.activation: {err} (register custom activations before loading)") from None
+            reason = str(err) if len(activation) <= 80 else f"unknown activation {shown(activation, 80)}"
+            raise SpecError(f"{where}.activation: {reason} (register custom activations before loading)") from None
         net.add_neuron(name, activation, _number(entry["bias"], f"{where}.bias"))
         index[name] = i
+        canonical[name] = name
 
-    first = {}  # (src, dst) -> position in "edges"
-    rows = []
+    # Added in file order, the links recreate every neuron's incoming and outgoing order. The
+    # rows are checked as networkx takes them; duplicates and cycles are looked for afterwards,
+    # so a large file needs no second table of its links.
+    net.graph.add_edges_from(_edge_rows(edges, canonical))
+    if net.graph.number_of_edges() != len(edges):
+        first = {}
+        for i, (src, dst, _) in enumerate(edges):
+            if (src, dst) in first:
+                raise SpecError(f"edges[{i}]: duplicate edge {_label(src)} -> {_label(dst)} "
+                                f"(first at edges[{first[src, dst]}])")
+            first[src, dst] = i
+    if not nx.is_directed_acyclic_graph(net.graph):
+        first = {(src, dst): i for i, (src, dst, _) in enumerate(edges)}
+        cycle = nx.find_cycle(net.graph)
+        last = max(range(len(cycle)), key=lambda k: first[cycle[k][:2]])  # the link that closes it
+        cycle = cycle[last + 1:] + cycle[:last + 1]
+        names = [_label(src) for src, _ in cycle] + [_label(cycle[-1][1])]
+        if len(names) > 12:
+            names = names[:5] + [f"... ({len(names) - 10} more)"] + names[-5:]
+        raise SpecError(f"edges[{first[cycle[-1][:2]]}]: would close the cycle {' -> '.join(names)}")
+    return net, index
+
+
+def _edge_rows(edges, canonical):
+    """``(src, dst, data)`` for networkx from the "edges" entries, each checked first."""
     for i, entry in enumerate(edges):
         where = f"edges[{i}]"
         if not isinstance(entry, list) or len(entry) != 3:
             raise SpecError(f"{where}: expected [source, target, weight], got {_got(entry)}")
         src, dst = _name(entry[0], f"{where}[0]"), _name(entry[1], f"{where}[1]")
         for name in (src, dst):
-            if name not in index:
-                raise SpecError(f"{where}: unknown neuron {name!r} (edge {src} -> {dst})")
+            if name not in canonical:
+                raise SpecError(f"{where}: unknown neuron {shown(name)} (edge {_label(src)} -> {_label(dst)})")
         weight = _number(entry[2], f"{where}[2]")
         if src == dst:
-            raise SpecError(f"{where}: would close the cycle {src} -> {src}")
-        if (src, dst) in first:
-            raise SpecError(f"{where}: duplicate edge {src} -> {dst} (first at edges[{first[src, dst]}])")
-        first[src, dst] = i
-        rows.append((src, dst, {"weight": weight, "grad": 0.0}))
-    # Added in file order, the links recreate every neuron's incoming and outgoing order.
-    net.graph.add_edges_from(rows)
-    if not nx.is_directed_acyclic_graph(net.graph):
-        cycle = nx.find_cycle(net.graph)
-        last = max(range(len(cycle)), key=lambda k: first[cycle[k][:2]])  # the link that closes it
-        cycle = cycle[last + 1:] + cycle[:last + 1]
-        names = [src for src, _ in cycle] + [cycle[-1][1]]
-        raise SpecError(f"edges[{first[cycle[-1][:2]]}]: would close the cycle {' -> '.join(names)}")
-    return net, index
+            raise SpecError(f"{where}: would close the cycle {_label(src)} -> {_label(src)}")
+        yield canonical[src], canonical[dst], {"weight": weight, "grad": 0.0}
 
 
 def _set_io(net, side, names, index):
@@ -433,13 +581,14 @@ def _set_io(net, side, names, index):
         where = f"{side}[{i}]"
         name = _name(name, where)
         if name not in index:
-            raise SpecError(f"{where}: unknown neuron {name!r}")
+            raise SpecError(f"{where}: unknown neuron {shown(name)}")
         if name in seen:
-            raise SpecError(f"{where}: repeated neuron {name!r} (first at {side}[{seen[name]}])")
+            raise SpecError(f"{where}: repeated neuron {shown(name)} (first at {side}[{seen[name]}])")
         seen[name] = i
         if side == "inputs" and net.graph.in_degree(name):
-            upstream = ", ".join(net.graph.predecessors(name))
-            raise SpecError(f"{where}: neuron {name!r} has upstream links (from {upstream}); an input cannot")
+            upstream = [_label(source) for source, _ in zip(net.graph.predecessors(name), range(6))]
+            upstream = ", ".join(upstream[:5]) + (", ..." if len(upstream) > 5 else "")
+            raise SpecError(f"{where}: neuron {shown(name)} has upstream links (from {upstream}); an input cannot")
     (net.set_inputs if side == "inputs" else net.set_outputs)(names)
 
 
@@ -534,10 +683,12 @@ def _got(value):
         return kind
     if isinstance(value, _NonFinite):
         text = value.text
-    elif isinstance(value, (bool, int, float, str)):
+    elif isinstance(value, str):
+        text = json.dumps(value[:40])
+    elif isinstance(value, (bool, float)):
         text = json.dumps(value)
-    else:
-        text = repr(value)
+    else:  # an int (perhaps of thousands of digits) or any other object
+        text = shown(value, 40)
     return f"{kind} {text if len(text) <= 40 else text[:37] + '...'}"
 
 
@@ -559,7 +710,7 @@ def _check_fields(entry, where, fields):
     _typed(entry, where, dict)
     for key in entry:
         if key not in fields:
-            raise SpecError(f"{where}: unknown field {key!r}; known: {', '.join(fields)}")
+            raise SpecError(f"{where}: unknown field {shown(key)}; known: {', '.join(fields)}")
     for key in fields:
         if key not in entry:
             raise SpecError(f"{where}: missing field {key!r}")

@@ -4,13 +4,32 @@ A :class:`Loss` measures one case: ``f(a, t)`` takes the output activations ``a`
 target ``t`` (equal-length lists of floats) and returns the cost C; ``df(a, t)`` returns the list
 ∂C/∂a_j. Backprop turns that into the output deltas δ_j = ∂C/∂a_j · f′(z_j).
 
+In a backward pass every loss term is checked before anything is accumulated: a loss whose f or
+df raises, or gives anything but one real number per output, is refused with a
+:class:`~neuronsim.errors.LossError` naming it (and the output neuron); a value or term that is
+inf or NaN, with a :class:`~neuronsim.errors.NonFiniteError`.
+
 Some pairs of loss and output activation have a simpler, numerically safer δ than the product
 (binary cross-entropy on a sigmoid: δ = a − t, even where a rounds to exactly 1). A loss may
 carry such *fused* forms, used when every output neuron has that activation.
 
-Built-ins: ``squared_error`` (E = ½ Σ (a − t)², RHW 1986 eq. 3), ``mse`` (mean over outputs),
-``binary_cross_entropy`` and ``softmax_cross_entropy`` (on identity output neurons, whose z
-are the logits; δ = softmax(z) − t).
+Built-ins (each is the cost of one case; :func:`neuronsim.train`'s ``reduction`` sums or
+averages it over the cases of a batch):
+
+- ``squared_error``: E = ½ Σ_j (a_j − t_j)², RHW 1986 eq. 3;
+- ``mse``: (1/n) Σ_j (a_j − t_j)² over the n outputs (torch ``MSELoss``, sklearn
+  ``mean_squared_error``);
+- ``binary_cross_entropy``: −Σ_j [t_j log a_j + (1 − t_j) log(1 − a_j)], for outputs in (0, 1);
+- ``softmax_cross_entropy``: −Σ_j t_j log softmax(z)_j on identity output neurons, whose z are
+  the logits (δ = softmax(z) − t); shift-invariant to the last bit for logits of any size.
+
+Sums run over the outputs (torch's ``BCELoss`` averages over them instead).
+
+Aliases accepted by :func:`get` (case, spaces and hyphens ignored): ``ce``, ``cross_entropy``,
+``categorical_cross_entropy`` → ``softmax_cross_entropy`` (as torch's ``CrossEntropyLoss``);
+``bce``, ``binary_crossentropy`` → ``binary_cross_entropy``; ``mean_squared_error`` → ``mse``.
+``sse`` and ``l2`` are refused as ambiguous (Σ, ½ Σ or the mean of squares?): the error lists
+the choices. :func:`available` lists the canonical names only.
 
 Examples
 --------
@@ -26,6 +45,7 @@ import math
 
 import numpy as np
 
+from ._checks import shown
 from .errors import LossError, NeuronsimTypeError, ValueRangeError
 
 __all__ = ["Loss", "get", "register", "unregister", "available", "check_targets"]
@@ -69,7 +89,7 @@ class Loss:
     def __init__(self, name, f, df, *, fused=None, output_activation=None, target_range=None,
                  vf=None, vdf=None, vfused=None):
         if not isinstance(name, str) or not name:
-            raise NeuronsimTypeError(f"loss name must be a non-empty string, got {name!r}")
+            raise NeuronsimTypeError(f"loss name must be a non-empty string, got {shown(name)}")
         for label, fn in (("f", f), ("df", df)):
             if not callable(fn):
                 raise NeuronsimTypeError(f"loss {name!r}: {label} must be callable, got {type(fn).__name__}")
@@ -154,20 +174,31 @@ def _bce_sigmoid_delta(z, a, t):
 
 
 def _log_softmax(z):
+    # log softmax(z)_j = (z_j − max z) − log Σ_k e^(z_k − max z). Subtract the shift first, then
+    # the log-norm: writing it as z_j − (max z + log Σ) would round the log-norm at the scale of
+    # max z and lose it entirely for logits past ~1e16. A shifted logit below −1.8e308 is −inf,
+    # whose exponential is an exact 0.
     top = max(z)
-    log_norm = top + math.log(sum(math.exp(v - top) for v in z))
-    return [v - log_norm for v in z]
+    shifted = [v - top for v in z]
+    log_norm = math.log(sum(math.exp(s) for s in shifted))
+    return [s - log_norm for s in shifted]
 
 
 def _vlog_softmax(Z):
     top = Z.max(axis=1, keepdims=True)
-    shifted = Z - top
+    with np.errstate(over="ignore"):  # z − max z below −1.8e308 is −inf: e^−inf = 0, as wanted
+        shifted = Z - top
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 def _softmax_ce(a, t):
-    # a are the identity outputs' z (the logits); C = −Σ t_j log softmax(z)_j
-    return -sum(y * lp for y, lp in zip(t, _log_softmax(a)))
+    # a are the identity outputs' z (the logits); C = −Σ t_j log softmax(z)_j, where a zero target
+    # adds nothing (not 0 · −inf = nan for a logit ~1.8e308 below the largest)
+    return -sum(y * lp for y, lp in zip(t, _log_softmax(a)) if y)
+
+
+def _vsoftmax_ce(A, T):
+    return -np.multiply(T, _vlog_softmax(A), out=np.zeros(np.shape(A)), where=T != 0).sum(axis=1)
 
 
 def _softmax_ce_df(a, t):
@@ -199,13 +230,27 @@ _BUILTINS = [
              lambda Z, A, T: A - T)}),
     Loss("softmax_cross_entropy", _softmax_ce, _softmax_ce_df,
          output_activation="identity", target_range=(0.0, 1.0),
-         vf=lambda A, T: -(T * _vlog_softmax(A)).sum(axis=1),
+         vf=_vsoftmax_ce,
          vdf=lambda A, T: np.exp(_vlog_softmax(A)) * T.sum(axis=1, keepdims=True) - T),
 ]
 
 _REGISTRY = {loss.name: loss for loss in _BUILTINS}
-_ALIASES = {"sse": "squared_error", "bce": "binary_cross_entropy",
-            "cross_entropy": "softmax_cross_entropy"}
+# Other names people type, each for exactly the number it means elsewhere: torch's
+# CrossEntropyLoss and BCELoss compute these per case (they only differ in averaging over a
+# batch, which is train()'s `reduction`); torch's MSELoss and sklearn's mean_squared_error are
+# "mse", the mean over outputs.
+_ALIASES = {"ce": "softmax_cross_entropy", "cross_entropy": "softmax_cross_entropy",
+            "categorical_cross_entropy": "softmax_cross_entropy",
+            "categorical_crossentropy": "softmax_cross_entropy",
+            "bce": "binary_cross_entropy", "binary_crossentropy": "binary_cross_entropy",
+            "mean_squared_error": "mse"}
+# Names that mean different numbers in different places: refused, with the choices.
+_SQUARED_CHOICES = ("'squared_error' is ½ Σ (a − t)² (RHW 1986; tf.nn.l2_loss), 'mse' is the mean "
+                    "over outputs of (a − t)² (torch MSELoss, sklearn mean_squared_error)")
+_AMBIGUOUS = {
+    "sse": f"'sse' usually means Σ (a − t)², which no built-in computes: {_SQUARED_CHOICES}",
+    "l2": f"'l2' means different numbers in different libraries: {_SQUARED_CHOICES}",
+}
 
 
 def available():
@@ -220,26 +265,42 @@ def available():
 
 
 def get(loss):
-    """Return the registered :class:`Loss` for a name (or pass a Loss through).
+    """Return the registered :class:`Loss` for a name or alias (or pass a Loss through).
+
+    A registered name is matched exactly. Failing that, case, spaces and hyphens are ignored and
+    the built-in names and the aliases of the module documentation are tried (``"CE"``,
+    ``"cross-entropy"``, ``"MSE"``, ...).
 
     Raises
     ------
     LossError
-        The name is not registered; the message lists the known names.
+        The name is not registered, or is ambiguous (``"sse"``, ``"l2"``); the message lists the
+        choices.
 
     Examples
     --------
-    >>> get("bce").name
-    'binary_cross_entropy'
+    >>> get("bce").name, get("CE").name, get("mean_squared_error").name
+    ('binary_cross_entropy', 'softmax_cross_entropy', 'mse')
+    >>> get("l2")
+    Traceback (most recent call last):
+    ...
+    neuronsim.errors.LossError: loss 'l2' is ambiguous: 'l2' means different numbers in different libraries: 'squared_error' is ½ Σ (a − t)² ...; name one of: binary_cross_entropy, mse, softmax_cross_entropy, squared_error
     """
     if isinstance(loss, Loss):
         return loss
     if not isinstance(loss, str):
         raise NeuronsimTypeError(f"loss must be a name or a Loss, got {type(loss).__name__}")
-    try:
-        return _REGISTRY[_ALIASES.get(loss, loss)]
-    except KeyError:
-        raise LossError(f"unknown loss {loss!r}; known: {', '.join(available())}") from None
+    found = _REGISTRY.get(loss)
+    if found is not None:
+        return found
+    typed = loss.strip().lower().replace("-", "_").replace(" ", "_")
+    found = _REGISTRY.get(_ALIASES.get(typed, typed))
+    if found is not None:
+        return found
+    known = ", ".join(available())
+    if typed in _AMBIGUOUS:
+        raise LossError(f"loss {shown(loss)} is ambiguous: {_AMBIGUOUS[typed]}; name one of: {known}")
+    raise LossError(f"unknown loss {shown(loss)}; known: {known} (aliases: {', '.join(sorted(_ALIASES))})")
 
 
 def register(loss, *, overwrite=False):

@@ -13,13 +13,19 @@ graph's own edge-attribute dicts. A plan holds no weights; it is rebuilt wheneve
 structure changes (through the Network or directly through ``net.graph``).
 """
 
+import copy
+import math
+from collections.abc import Mapping
+
 import networkx as nx
 import numpy as np
 
+from . import _culprits
 from . import activations as _activations
 from . import losses as _losses
-from ._checks import as_matrix, finite_float, finite_vector, neuron_names
+from ._checks import as_matrix, finite_float, finite_vector, neuron_names, shown
 from .errors import CycleError, LossError, NeuronsimError, NeuronsimTypeError, TopologyError
+from .errors import ShapeError, ValueRangeError
 from .graph import NeuronGraph, insertion_consistent_edges, topological_names
 from .neuron import Neuron
 from .plan import LossTerms, build_plan
@@ -37,6 +43,17 @@ class Network:
 
     Input neurons are clamped: their z and a are the input values (their activation and bias are
     not used).
+
+    A trained network is a complete predictor: what it needs to turn raw rows into answers
+    travels with it (and with its file): :attr:`preprocessing` (a
+    :class:`~neuronsim.preprocessing.Scaler` applied to every raw row), :attr:`classes` (the
+    names :meth:`predict_classes` answers with), :attr:`target_names`, :attr:`target_scaler`
+    (a regression network's outputs are inverse-transformed by :meth:`predict`) and
+    :attr:`metadata`. The rule: **matrix-level APIs** (:meth:`predict`, :meth:`predict_classes`,
+    :meth:`predict_proba`, :func:`~neuronsim.train`, metrics on predictions) **take raw rows**;
+    **neuron-level APIs** (:meth:`forward`, :meth:`backward`, :meth:`loss`,
+    :meth:`forward_steps`/:meth:`backward_steps`, :meth:`explain`, :meth:`compile`) **take what
+    the neurons see**, i.e. rows already scaled: ``net.forward(net.preprocessing.transform(x))``.
 
     Examples
     --------
@@ -62,6 +79,12 @@ class Network:
         self._io_version = 0
         self._plan = None
         self._engine = None  # the compiled batched engine, reused while the structure holds
+        # what turns raw rows into answers (see the class docstring); None when not set
+        self._preprocessing = None
+        self._classes = None
+        self._target_names = None
+        self._target_scaler = None
+        self._metadata = None
 
     # --- the graph and its neurons ------------------------------------------------------------
 
@@ -358,23 +381,56 @@ class Network:
         ShapeError
             ``x`` does not have one value per input neuron.
         NeuronsimTypeError, ValueRangeError
-            A value is not a finite real number.
+            A value is not a finite real number; a weight in :attr:`graph` that is not a finite
+            real number (the message names the edge).
+        NonFiniteError
+            A z or a overflowed to inf or NaN although inputs and weights are finite: the
+            message names the first such neuron in topological order. The pass is refused
+            rather than returning a NaN or an infinity.
+        ActivationError
+            An activation raised (chained to its exception) or returned something other than a
+            real number; the message names the activation and the neuron.
         TopologyError
             The network has no inputs or no outputs.
+
+        Examples
+        --------
+        >>> net = Network.from_spec([("identity", 2), ("identity", 2), ("identity", 1)], init="constant")
+        >>> net.set_weight("x2", "h2", -1.0)
+        >>> net.forward([1e308, 1e308])
+        Traceback (most recent call last):
+        ...
+        neuronsim.errors.NonFiniteError: neuron 'h1': z = b + Σ w·a overflowed to inf
         """
         plan = self._current_plan()
         return self._forward(plan, finite_vector(x, len(plan.inputs), "input x"))
 
     @staticmethod
-    def _forward(plan, x):
+    def _forward(plan, x, row=None):
+        """The forward loop on checked inputs ``x``; ``row`` (an index) is named in errors.
+
+        Guarantee: it returns only when every z and a it wrote is finite. The loop keeps a
+        running sum of them (one addition per neuron); only when that sum is not finite, or the
+        loop raised, does a walk of the plan find and name the culprit (see
+        :mod:`neuronsim._culprits`). A refused pass leaves the neurons after the culprit with
+        z = a = None, so no backward pass can mix it with an older one.
+        """
         for neuron, value in zip(plan.inputs, x):
             neuron.z = neuron.a = value
-        for neuron, incoming in plan.forward:
-            z = neuron._bias
-            for src, edge in incoming:
-                z += src.a * edge["weight"]
-            neuron.z = z
-            neuron.a = neuron._activation.f(z)
+        check = 0.0
+        try:
+            for neuron, incoming in plan.forward:
+                z = neuron._bias
+                for src, edge in incoming:
+                    z += src.a * edge["weight"]
+                neuron.z = z
+                neuron.a = a = neuron._activation.f(z)
+                check += z + a
+            finite = math.isfinite(check)
+        except Exception as err:  # a user activation, or a weight that is not a number
+            _culprits.forward_failed(plan, neuron, err, row)
+        if not finite:
+            _culprits.forward_not_finite(plan, row)  # returns on a false alarm (a sum of huge values)
         return [neuron.a for neuron in plan.outputs]
 
     def backward(self, target, loss="squared_error"):
@@ -395,50 +451,93 @@ class Network:
         Raises
         ------
         NeuronsimError
-            No forward pass since the last structural change.
+            No forward pass since the last structural change (or since a refused one).
         ShapeError, ValueRangeError
             Wrong target length, or a value outside the loss's range.
         LossError
-            Unknown loss, or a loss that does not apply to these output neurons.
+            Unknown loss, or a loss that does not apply to these output neurons; a loss that
+            raised (chained to its exception) or gave something other than one real number per
+            output (the message names the loss and the output neuron).
+        NonFiniteError
+            The loss, a loss term or a δ overflowed to inf or NaN: the message names the first
+            neuron, in the backward order, whose δ is not finite (or the edge whose weight in
+            :attr:`graph` is not). Nothing is accumulated then: every ``grad`` and
+            ``bias_grad`` is left exactly as it was.
+        ActivationError
+            An activation's derivative raised or returned something other than a real number.
+
+        Notes
+        -----
+        Guaranteed on success: the loss, every loss term and every δ are finite (z and a are
+        finite from :meth:`forward`). The gradients a_i δ_j are products of finite numbers:
+        they are not checked one by one (that would cost a test per edge); one whose magnitude
+        passes ~1.8e308 is ±inf, which :func:`~neuronsim.train` refuses at its next update.
         """
         plan = self._current_plan()
         if any(neuron.a is None for neuron in plan.order):
-            raise NeuronsimError("backward() needs a forward() pass first (since the last structural change)")
+            raise NeuronsimError("backward() needs a forward() pass first (since the last structural change "
+                                 "or refused forward pass)")
         loss, fused = self._checked_loss(plan, loss)
         target = self._checked_target(plan, target, loss)
         return self._backward(plan, target, loss, fused)
 
     @staticmethod
-    def _loss_terms(plan, target, loss, fused):
-        """The case's loss value and each output's loss term (∂C/∂a, or the fused δ); kept on
-        the plan for explanations."""
+    def _loss_terms(plan, target, loss, fused, value_only=False):
+        """The case's loss value and each output's loss term (∂C/∂a, or the fused δ), checked:
+        real numbers, one per output, all finite (else the error naming the loss and output).
+        Kept on the plan for explanations. With ``value_only`` the terms are None."""
         outputs = plan.outputs
-        if fused is not None:
-            value = fused[0]([n.z for n in outputs], target)
-            loss_delta = fused[1]([n.z for n in outputs], [n.a for n in outputs], target)
-        else:
-            a = [n.a for n in outputs]
-            value = loss.f(a, target)
-            loss_delta = loss.df(a, target)
-        if len(loss_delta) != len(outputs):
-            raise LossError(f"loss {loss.name!r}: its gradient has {len(loss_delta)} values for {len(outputs)} outputs")
-        plan.last_loss = LossTerms(loss, fused is not None, target, value, loss_delta)
+        loss_delta = None
+        try:
+            if fused is not None:
+                z = [n.z for n in outputs]
+                value = fused[0](z, target)
+                if not value_only:
+                    loss_delta = fused[1](z, [n.a for n in outputs], target)
+            else:
+                a = [n.a for n in outputs]
+                value = loss.f(a, target)
+                if not value_only:
+                    loss_delta = loss.df(a, target)
+        except Exception as err:  # user code: explained, never raw
+            _culprits.loss_failed(loss, plan, err)
+        try:  # one aggregate test; the walk names the culprit only when it fails
+            ok = math.isfinite(value if value_only else value + sum(loss_delta)) and (
+                value_only or len(loss_delta) == len(outputs))
+        except Exception:  # not numbers (or numpy scalars warning as errors): the walk says which
+            ok = False
+        if not ok:
+            _culprits.loss_terms_refused(loss, plan, value, loss_delta, fused is not None, value_only)
+        if not value_only:
+            plan.last_loss = LossTerms(loss, fused is not None, target, value, loss_delta)
         return value, loss_delta
 
     @staticmethod
     def _backward(plan, target, loss, fused):
+        """Loss terms, then every δ (checked: one running sum), then the gradients; a refused
+        pass raises before any gradient is touched."""
         value, loss_delta = Network._loss_terms(plan, target, loss, fused)
-        for neuron, incoming, outgoing, out_index in plan.backward:
-            total = 0.0
-            for dst, edge in outgoing:
-                total += edge["weight"] * dst.delta
-            if out_index < 0:
-                delta = neuron._activation.df(neuron.z, neuron.a) * total
-            elif fused is None:
-                delta = neuron._activation.df(neuron.z, neuron.a) * (total + loss_delta[out_index])
-            else:
-                delta = loss_delta[out_index] + neuron._activation.df(neuron.z, neuron.a) * total
-            neuron.delta = delta
+        check = 0.0
+        try:
+            for neuron, incoming, outgoing, out_index in plan.backward:
+                total = 0.0
+                for dst, edge in outgoing:
+                    total += edge["weight"] * dst.delta
+                if out_index < 0:
+                    delta = neuron._activation.df(neuron.z, neuron.a) * total
+                elif fused is None:
+                    delta = neuron._activation.df(neuron.z, neuron.a) * (total + loss_delta[out_index])
+                else:
+                    delta = loss_delta[out_index] + neuron._activation.df(neuron.z, neuron.a) * total
+                neuron.delta = delta
+                check += delta
+            finite = math.isfinite(check)
+        except Exception as err:  # a user derivative, or a weight that is not a number
+            _culprits.backward_failed(plan, neuron, err)
+        if not finite:
+            _culprits.backward_not_finite(plan)  # returns on a false alarm (a sum of huge values)
+        for neuron, incoming in plan.forward:
+            delta = neuron.delta
             neuron.bias_grad += delta
             for src, edge in incoming:
                 edge["grad"] += src.a * delta
@@ -446,6 +545,10 @@ class Network:
 
     def loss(self, x, target, loss="squared_error"):
         """Forward ``x`` and return the loss against ``target`` (no gradients are touched).
+
+        Raises what :meth:`forward` raises, and a :class:`~neuronsim.errors.NonFiniteError`
+        when the loss overflows, or a :class:`~neuronsim.errors.LossError` when the loss raises
+        or does not return a real number.
 
         Examples
         --------
@@ -457,12 +560,36 @@ class Network:
         loss, fused = self._checked_loss(plan, loss)
         target = self._checked_target(plan, target, loss)
         self._forward(plan, finite_vector(x, len(plan.inputs), "input x"))
-        if fused is not None:
-            return fused[0]([n.z for n in plan.outputs], target)
-        return loss.f([n.a for n in plan.outputs], target)
+        return self._loss_terms(plan, target, loss, fused, value_only=True)[0]
+
+    # --- the network as a predictor: raw rows in, answers out ------------------------------------
 
     def predict(self, X):
-        """Forward every row of ``X``; return the outputs as an (n, outputs) float array.
+        """The network's answers for RAW rows: scaled by :attr:`preprocessing`, forwarded, and
+        for regression mapped back by :attr:`target_scaler`.
+
+        Each row goes through the object engine (:meth:`forward`), so the neurons keep the
+        z and a of the last row.
+
+        Parameters
+        ----------
+        X : array_like, shape (n, inputs) or (inputs,)
+            Raw rows, as the training data came (before any scaling); a 1-D ``X`` is one row.
+
+        Returns
+        -------
+        ndarray of float64
+            Shape (n, outputs) for rows, (outputs,) for a single 1-D row.
+
+        Raises
+        ------
+        ShapeError
+            Rows of the wrong width, or a :attr:`preprocessing` that no longer fits the inputs.
+        NeuronsimTypeError, ValueRangeError
+            Non-numeric or non-finite values (the message names the cell).
+        NonFiniteError
+            A row that scales, or a pass that computes, beyond the float range (the message
+            names the row and the column or neuron; see :meth:`forward`).
 
         Examples
         --------
@@ -470,11 +597,285 @@ class Network:
         >>> net.predict([[1, 2], [3, 4]])
         array([[3.],
                [7.]])
+        >>> net.predict([1, 2])                               # one row in, one row out
+        array([3.])
+        >>> from neuronsim.preprocessing import Scaler
+        >>> net.preprocessing = Scaler("standardize", offset=[1.0, 1.0], scale=[2.0, 2.0])
+        >>> net.predict([[1, 2], [3, 4]])                     # ((1-1)/2 + (2-1)/2, ...)
+        array([[0.5],
+               [2.5]])
         """
         plan = self._current_plan()
-        rows = as_matrix(X, len(plan.inputs), "X")
-        return np.array([self._forward(plan, row) for row in rows.tolist()], dtype=float).reshape(
+        rows, single = self._raw_rows(plan, X)
+        out = self._bare_predict(plan, self._scaled(plan, rows))
+        if self._target_scaler is not None:
+            self._check_width(self._target_scaler, len(plan.outputs), "target_scaler", "output")
+            out = self._target_scaler.inverse_transform(out)
+        return out[0] if single else out
+
+    def predict_proba(self, X):
+        """Class probabilities for RAW rows, one column per class, each row summing to 1.
+
+        - one output: ``[1 − p, p]`` with p the output (for a tanh or softsign output, whose
+          range is (−1, 1), p = (a + 1) / 2); p must lie in [0, 1];
+        - several identity outputs (logits, as trained with softmax cross-entropy): the
+          softmax of the outputs (computed stably);
+        - several outputs of any other activation (e.g. sigmoid): the outputs divided by their
+          sum, which needs non-negative outputs (a row of zeros gives equal shares).
+
+        Parameters
+        ----------
+        X : array_like, shape (n, inputs) or (inputs,)
+            Raw rows (see :meth:`predict`).
+
+        Returns
+        -------
+        ndarray of float64
+            Shape (n, classes), or (classes,) for a single 1-D row; the columns follow
+            :attr:`classes` (the output order), which need not be set.
+
+        Raises
+        ------
+        NeuronsimError
+            The network has a :attr:`target_scaler` (it is a regression network).
+        ValueRangeError
+            An output that is not a probability (p outside [0, 1], or a negative output to
+            normalise); the message names the row and the output neuron.
+
+        Examples
+        --------
+        >>> net = Network.from_spec([("identity", 1), ("identity", 2)], init="constant")
+        >>> net.predict_proba([[0.0], [1.0]]).round(4)     # softmax of equal logits: 1/2 each
+        array([[0.5, 0.5],
+               [0.5, 0.5]])
+        >>> net = Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
+        >>> net.predict_proba([0.0])
+        array([0.5, 0.5])
+        """
+        plan = self._current_plan()
+        rows, single = self._raw_rows(plan, X)
+        if self._target_scaler is not None:
+            raise NeuronsimError("predict_proba: this network has a target_scaler, so it is a regression "
+                                 "network; its answers are numbers (predict), not class probabilities")
+        out = self._bare_predict(plan, self._scaled(plan, rows))
+        proba = _probabilities(out, plan.outputs)
+        return proba[0] if single else proba
+
+    def predict_classes(self, X):
+        """Class names for RAW rows: the :attr:`classes` entry of the largest output (several
+        outputs), or of ``p >= 0.5`` (one output: the second class; see :meth:`predict_proba`
+        for p).
+
+        Returns
+        -------
+        ndarray of str or str
+            Shape (n,) for rows; one name (a str) for a single 1-D row.
+
+        Raises
+        ------
+        NeuronsimError
+            :attr:`classes` is not set (the message says how to set it), or the network is a
+            regression network.
+
+        Examples
+        --------
+        >>> net = Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
+        >>> net.classes = ["no", "yes"]
+        >>> net.predict_classes([[-2.0], [3.0]])
+        array(['no', 'yes'], dtype='<U3')
+        """
+        if self._classes is None:
+            raise NeuronsimError(
+                "predict_classes: the network has no class names; set them with net.classes = "
+                "['name', ...] (one per output neuron, or two for a single output), e.g. "
+                "net.classes = data.classes for a neuronsim Dataset")
+        plan = self._current_plan()
+        self._check_classes(self._classes, plan)
+        rows, single = self._raw_rows(plan, X)
+        out = self._bare_predict(plan, self._scaled(plan, rows))
+        if len(plan.outputs) == 1:
+            chosen = (_probabilities(out, plan.outputs)[:, 1] >= 0.5).astype(int)
+        else:
+            chosen = out.argmax(axis=1)
+        names = np.array(self._classes)[chosen]
+        return str(names[0]) if single else names
+
+    def _raw_rows(self, plan, X):
+        """``(rows, single)``: a checked (n, inputs) float array and whether X was one 1-D row."""
+        width = len(plan.inputs)
+        single = False
+        if not isinstance(X, (str, bytes)):
+            try:
+                single = np.ndim(X) == 1
+            except ValueError:  # ragged rows: as_matrix names the problem
+                single = False
+        if single:
+            if len(X) != width:
+                raise ShapeError(f"X: a single row (1-D) needs {width} value{'s' * (width != 1)}, one per "
+                                 f"input neuron, got {len(X)}; give several rows as a 2-D (n, {width}) table")
+            return as_matrix([X], width, "X"), True
+        return as_matrix(X, width, "X"), False
+
+    def _scaled(self, plan, rows):
+        scaler = self._preprocessing
+        if scaler is None:
+            return rows
+        self._check_width(scaler, len(plan.inputs), "preprocessing", "input")
+        return scaler.transform(rows)
+
+    def _bare_predict(self, plan, rows):
+        """Forward rows that are already what the neurons see (no scaling either way)."""
+        return np.array([self._forward(plan, row, i) for i, row in enumerate(rows.tolist())], dtype=float).reshape(
             len(rows), len(plan.outputs))
+
+    @staticmethod
+    def _check_width(scaler, width, what, side):
+        if scaler.width != width:
+            raise ShapeError(f"{what}: the Scaler has {scaler.width} column{'s' * (scaler.width != 1)} but the "
+                             f"network now has {width} {side} neuron{'s' * (width != 1)}; set net.{what} again")
+
+    # --- what travels with the network ----------------------------------------------------------
+
+    @property
+    def preprocessing(self):
+        """The :class:`~neuronsim.preprocessing.Scaler` applied to raw rows before they reach the
+        input neurons, or None.
+
+        Set by :func:`~neuronsim.train` (``preprocessing="standardize"``), by hand, or by
+        loading a file that holds one. Setting checks that it scales one column per input.
+
+        Examples
+        --------
+        >>> from neuronsim.preprocessing import Scaler
+        >>> net = Network.from_spec([("identity", 2), ("sigmoid", 1)])
+        >>> net.preprocessing = Scaler.fit([[0.0, 1.0], [2.0, 3.0]])
+        >>> net.preprocessing.offset
+        array([1., 2.])
+        >>> net.preprocessing = Scaler.fit([[0.0], [2.0]])
+        Traceback (most recent call last):
+        ...
+        neuronsim.errors.ShapeError: preprocessing: the Scaler has 1 column but the network has 2 input neurons (x1, x2)
+        """
+        return self._preprocessing
+
+    @preprocessing.setter
+    def preprocessing(self, scaler):
+        self._preprocessing = self._checked_scaler(scaler, "preprocessing", self.inputs, "input")
+
+    @property
+    def target_scaler(self):
+        """A regression network's target :class:`~neuronsim.preprocessing.Scaler`, or None:
+        the network was trained on scaled targets and :meth:`predict` returns
+        ``target_scaler.inverse_transform`` of its outputs (one column per output neuron).
+        A network cannot have both a target scaler and :attr:`classes`."""
+        return self._target_scaler
+
+    @target_scaler.setter
+    def target_scaler(self, scaler):
+        if scaler is not None and self._classes is not None:
+            raise NeuronsimError("target_scaler: this network has classes (it is a classifier); "
+                                 "set net.classes = None first")
+        self._target_scaler = self._checked_scaler(scaler, "target_scaler", self.outputs, "output")
+
+    def _checked_scaler(self, scaler, what, neurons, side):
+        from .preprocessing import Scaler
+
+        if scaler is None:
+            return None
+        if not isinstance(scaler, Scaler):
+            raise NeuronsimTypeError(f"{what}: expected a neuronsim.preprocessing.Scaler or None, "
+                                     f"got {type(scaler).__name__}")
+        if scaler.width != len(neurons):
+            raise ShapeError(f"{what}: the Scaler has {scaler.width} column{'s' * (scaler.width != 1)} but the "
+                             f"network has {len(neurons)} {side} neuron{'s' * (len(neurons) != 1)} "
+                             f"({', '.join(n.name for n in neurons)})")
+        return scaler
+
+    @property
+    def classes(self):
+        """The class names (a tuple of str) :meth:`predict_classes` answers with, or None.
+
+        One name per output neuron for one-hot outputs (in output order), or exactly two for a
+        single output (the class of p < 0.5, then of p >= 0.5). Setting checks this; a list is
+        stored as a tuple.
+
+        Examples
+        --------
+        >>> net = Network.from_spec([("identity", 4), ("sigmoid", 3)])
+        >>> net.classes = ["setosa", "versicolor", "virginica"]
+        >>> net.classes
+        ('setosa', 'versicolor', 'virginica')
+        >>> net.classes = ["a", "b"]
+        Traceback (most recent call last):
+        ...
+        neuronsim.errors.ShapeError: classes: the network has 3 output neurons (o1, o2, o3); give one class name per output, got 2
+        """
+        return self._classes
+
+    @classes.setter
+    def classes(self, names):
+        if names is None:
+            self._classes = None
+            return
+        if self._target_scaler is not None:
+            raise NeuronsimError("classes: this network has a target_scaler (it is a regression network); "
+                                 "set net.target_scaler = None first")
+        names = _text_tuple(names, "classes")
+        if len(set(names)) != len(names):
+            raise ValueRangeError(f"classes: names must differ, got {shown(list(names))}")
+        self._check_classes(names, self._current_plan())
+        self._classes = names
+
+    @staticmethod
+    def _check_classes(names, plan):
+        outputs = plan.outputs
+        listed = ", ".join(n.name for n in outputs)
+        if len(outputs) == 1:
+            if len(names) != 2:
+                raise ShapeError(f"classes: a single output neuron ({listed}) needs exactly two class names "
+                                 f"(p < 0.5, then p >= 0.5), got {len(names)}")
+        elif len(names) != len(outputs):
+            raise ShapeError(f"classes: the network has {len(outputs)} output neurons ({listed}); give one "
+                             f"class name per output, got {len(names)}")
+
+    @property
+    def target_names(self):
+        """Names of what the outputs mean (a tuple of str, one per output neuron), or None.
+
+        Examples
+        --------
+        >>> net = Network.from_spec([("identity", 2), ("identity", 1)])
+        >>> net.target_names = ["price"]
+        >>> net.target_names
+        ('price',)
+        """
+        return self._target_names
+
+    @target_names.setter
+    def target_names(self, names):
+        if names is not None:
+            names = _text_tuple(names, "target_names")
+            outputs = self.outputs
+            if len(names) != len(outputs):
+                raise ShapeError(f"target_names: the network has {len(outputs)} output neuron"
+                                 f"{'s' * (len(outputs) != 1)} ({', '.join(n.name for n in outputs)}); "
+                                 f"give one name per output, got {len(names)}")
+        self._target_names = names
+
+    @property
+    def metadata(self):
+        """Free JSON-like data kept with the network (a dict), or None.
+
+        :func:`neuronsim.load` sets it to what the file held; :meth:`save` writes it when no
+        other ``metadata`` is given.
+        """
+        return self._metadata
+
+    @metadata.setter
+    def metadata(self, value):
+        if value is not None and not isinstance(value, Mapping):
+            raise NeuronsimTypeError(f"metadata must be a dict or None, got {type(value).__name__}")
+        self._metadata = None if value is None else dict(value)
 
     def _checked_loss(self, plan, loss):
         loss = _losses.get(loss)
@@ -588,10 +989,12 @@ class Network:
     # --- specs and copies ---------------------------------------------------------------------
 
     @classmethod
-    def from_spec(cls, spec, *, init=None, seed=None):
+    def from_spec(cls, spec, *, init=None, seed=None, max_links=None, max_bytes=None):
         """Build a network from a layered list, a graph dict, or a JSON/YAML file of either.
 
-        See :func:`neuronsim.spec.build` for the forms accepted.
+        See :func:`neuronsim.spec.build` for the forms accepted and the arguments: ``max_links``
+        (default ``neuronsim.spec.MAX_LINKS``) bounds the memory the network may take, and
+        ``max_bytes`` (default ``neuronsim.spec.MAX_BYTES``) the size of a spec file.
 
         Examples
         --------
@@ -601,7 +1004,7 @@ class Network:
         """
         from .spec import build  # spec builds on Network; imported late to keep arrows down
 
-        return build(spec, init=init, seed=seed)
+        return build(spec, init=init, seed=seed, max_links=max_links, max_bytes=max_bytes)
 
     def to_spec(self):
         """A graph-form spec dict that rebuilds an identical network (see :func:`neuronsim.spec.to_spec`)."""
@@ -611,10 +1014,32 @@ class Network:
 
     def save(self, path, *, optimizer=None, metadata=None, indent=None):
         """Save as versioned JSON, atomically (see :func:`neuronsim.io.save`); load with
-        :func:`neuronsim.load`."""
+        :func:`neuronsim.load` or :meth:`Network.load`. The file holds the network's
+        preprocessing, classes, target names and target scaler too."""
         from .io import save  # io builds on Network; imported late to keep arrows down
 
         save(self, path, optimizer=optimizer, metadata=metadata, indent=indent)
+
+    @classmethod
+    def load(cls, path):
+        """Load a saved network, with its preprocessing, classes and :attr:`metadata`: the same
+        as :func:`neuronsim.load` (see :func:`neuronsim.io.load`).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> net = Network.from_spec([("identity", 2), ("sigmoid", 1)], seed=0)
+        >>> net.classes = ["no", "yes"]
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = os.path.join(folder, "net.json")
+        ...     net.save(path, metadata={"note": "demo"})
+        ...     twin = Network.load(path)
+        >>> twin.classes, twin.metadata, twin.parameters() == net.parameters()
+        (('no', 'yes'), {'note': 'demo'}, True)
+        """
+        from .io import load
+
+        return load(path)
 
     def to_networkx(self, plain=True):
         """A new networkx DiGraph of this network (see :func:`neuronsim.export.to_networkx`).
@@ -630,7 +1055,9 @@ class Network:
         return to_networkx(self, plain=plain)
 
     def copy(self):
-        """An independent network with the same neurons, links, weights, biases and io names.
+        """An independent network with the same neurons, links, weights, biases and io names,
+        and the same :attr:`preprocessing`, :attr:`classes`, :attr:`target_names`,
+        :attr:`target_scaler` and (a deep copy of) :attr:`metadata`.
 
         Examples
         --------
@@ -650,6 +1077,10 @@ class Network:
             twin[neuron.name].bias_grad = neuron.bias_grad
         twin._explicit_inputs = None if self._explicit_inputs is None else list(self._explicit_inputs)
         twin._explicit_outputs = None if self._explicit_outputs is None else list(self._explicit_outputs)
+        # a Scaler's arrays are read-only and the names are tuples: sharing them is safe
+        twin._preprocessing, twin._target_scaler = self._preprocessing, self._target_scaler
+        twin._classes, twin._target_names = self._classes, self._target_names
+        twin._metadata = copy.deepcopy(self._metadata)
         return twin
 
     def _graph_order(self):
@@ -673,3 +1104,61 @@ class Network:
             io = ""
         return f"Network({len(self)} neurons, {self._graph.number_of_edges()} edges{io})"
 
+    def _repr_html_(self):
+        """What a notebook shows: a small SVG of the topology over a table of every neuron's z, a,
+        δ and bias (see :func:`neuronsim.plot.html.network_html`: no picture above 300 neurons,
+        at most 40 rows).
+
+        Examples
+        --------
+        >>> net = Network.from_spec([("identity", 2), ("sigmoid", 1)], init="constant")
+        >>> page = net._repr_html_()
+        >>> page.count("<svg"), "<td>o1</td>" in page
+        (1, True)
+        """
+        from .plot.html import network_html  # matplotlib only when a notebook asks for a picture
+
+        return network_html(self)
+
+
+
+# --- helpers of the predictor methods -----------------------------------------------------------------
+
+_SYMMETRIC = ("tanh", "softsign")  # single outputs in (-1, 1): p = (a + 1) / 2
+
+
+def _probabilities(out, outputs):
+    """Rows of class probabilities from an (n, outputs) array of network outputs."""
+    if len(outputs) == 1:
+        a = out[:, 0]
+        p = (a + 1.0) / 2.0 if outputs[0].activation.name in _SYMMETRIC else a
+        bad = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))
+        if bad.size:
+            row = int(bad[0])
+            raise ValueRangeError(f"predict_proba: row {row}: output {outputs[0].name!r} is {float(a[row])!r}, not a "
+                                  "probability in [0, 1]; use a sigmoid output neuron (or predict())")
+        return np.column_stack([1.0 - p, p])
+    if all(n.activation.name == "identity" for n in outputs):
+        shifted = out - out.max(axis=1, keepdims=True)  # stable softmax: exp never overflows
+        e = np.exp(shifted)
+        return e / e.sum(axis=1, keepdims=True)
+    if (out < 0).any():
+        row, col = map(int, np.argwhere(out < 0)[0])
+        raise ValueRangeError(
+            f"predict_proba: row {row}: output {outputs[col].name!r} is {float(out[row, col])!r}; normalising "
+            "outputs into probabilities needs non-negative outputs (sigmoid), or identity outputs "
+            "(softmax)")
+    total = out.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        proba = np.where(total > 0, out / np.where(total > 0, total, 1.0), 1.0 / out.shape[1])
+    return proba
+
+
+def _text_tuple(names, what):
+    if isinstance(names, (str, bytes)) or not hasattr(names, "__iter__"):
+        raise NeuronsimTypeError(f"{what} must be a list of names (str), got {shown(names)}")
+    names = tuple(names)
+    for i, name in enumerate(names):
+        if not isinstance(name, str) or not name:
+            raise NeuronsimTypeError(f"{what}[{i}] must be a non-empty string, got {shown(name)}")
+    return names

@@ -106,3 +106,18 @@ class Neuron:
 
         return (f"Neuron({self.name!r}, {self._activation.name}, bias={self._bias:.6g}, "
                 f"z={fmt(self.z)}, a={fmt(self.a)}, delta={fmt(self.delta)})")
+
+    def _repr_html_(self):
+        """What a notebook shows: a one-row table of the neuron's z, a, δ, bias and bias gradient,
+        and the names of the neurons it links from and to.
+
+        Examples
+        --------
+        >>> import neuronsim
+        >>> net = neuronsim.Network.from_spec([("identity", 1), ("tanh", 1)], init="constant")
+        >>> '<td>o1</td><td class="act">tanh</td>' in net["o1"]._repr_html_()
+        True
+        """
+        from ._html import neuron_html
+
+        return neuron_html(self)

@@ -27,30 +27,30 @@ Examples
 
 import math
 import numbers
+import sys
 
 import numpy as np
 
-from ._checks import all_finite
-from .errors import NeuronsimTypeError, ShapeError, TrainingError
+from ._checks import all_finite, checked_real, shown
+from .errors import (NeuronsimError, NeuronsimTypeError, NonFiniteError, ShapeError, TrainingError,
+                     ValueRangeError)
 
 __all__ = ["Optimizer", "SGD", "Adam", "StepDecay", "ExponentialDecay", "LinearDecay",
            "get", "available"]
 
 
 def _number(name, value, low=-math.inf, high=math.inf, *, open_low=False, open_high=False):
-    """A float in the given interval, or an error naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise NeuronsimTypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    below = value <= low if open_low else value < low
-    above = value >= high if open_high else value > high
-    if not math.isfinite(value) or below or above:
-        if high == math.inf:
-            expected = f"> {low:g}" if open_low else f">= {low:g}"
-        else:
-            expected = f"in {'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
-        raise TrainingError(f"{name} must be {expected}, got {value!r}")
-    return value
+    """A float in the given interval, or an error naming the argument (a TrainingError for a
+    value out of range, NaN, infinite or an integer beyond the float range)."""
+    return checked_real(value, name, low, high, open_low=open_low, open_high=open_high,
+                        error=TrainingError)
+
+
+def _describe(key):
+    """A parameter key in words: the weight of an edge, the bias of a neuron."""
+    if isinstance(key, tuple) and len(key) == 2:
+        return f"the weight of edge {key[0]} -> {key[1]}"
+    return f"the bias of neuron {shown(key)}"
 
 
 def _vector(values, name):
@@ -58,8 +58,13 @@ def _vector(values, name):
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
         raise NeuronsimTypeError(f"{name} must be a sequence of numbers") from None
+    except OverflowError:  # an int beyond the float range
+        raise ValueRangeError(f"{name} holds an integer too large for a float") from None
     if arr.ndim != 1:
         raise ShapeError(f"{name} must be 1-D, got shape {arr.shape}")
+    if (values.dtype == bool if isinstance(values, np.ndarray) else
+            any(isinstance(v, (bool, np.bool_)) for v in values)):
+        raise NeuronsimTypeError(f"{name} must hold numbers, not booleans")
     return arr
 
 
@@ -108,7 +113,7 @@ class Optimizer:
         self.weight_decay = _number("weight_decay", weight_decay, 0.0)
         self.decay = _number("decay", decay, 0.0, 1.0, open_high=True)
         if schedule is not None and not callable(schedule):
-            raise NeuronsimTypeError(f"schedule must be callable (epoch, lr) -> lr, got {schedule!r}")
+            raise NeuronsimTypeError(f"schedule must be callable (epoch, lr) -> lr, got {shown(schedule)}")
         self.schedule = schedule
         self.reset()
 
@@ -132,6 +137,10 @@ class Optimizer:
         ------
         TrainingError
             Unknown or missing slots, or arrays whose length is not ``len(keys)``.
+        ValueRangeError
+            A state value that is NaN or infinite.
+
+        Nothing changes when it raises.
 
         Examples
         --------
@@ -141,16 +150,20 @@ class Optimizer:
         {'velocity': -0.25}
         """
         if isinstance(keys, (str, bytes)) or not hasattr(keys, "__iter__"):
-            raise NeuronsimTypeError(f"keys must be a sequence of parameter keys, got {keys!r}")
+            raise NeuronsimTypeError(f"keys must be a sequence of parameter keys, got {shown(keys)}")
         keys = tuple(keys)
         if not isinstance(slots, dict) or set(slots) != set(self.slots):
-            got = sorted(slots) if isinstance(slots, dict) else repr(slots)
+            got = sorted(slots) if isinstance(slots, dict) else shown(slots)
             raise TrainingError(f"{type(self).__name__} state needs slots {sorted(self.slots)}, got {got}")
         arrays = {}
         for slot in self.slots:
             values = _vector(slots[slot], f"state slot {slot!r}")
             if values.shape != (len(keys),):
                 raise TrainingError(f"state slot {slot!r}: expected {len(keys)} values, got shape {values.shape}")
+            if not all_finite(values):
+                bad = int(np.flatnonzero(~np.isfinite(values))[0])
+                raise ValueRangeError(f"state slot {slot!r} of parameter {shown(keys[bad])} must be finite, "
+                                      f"got {values[bad]}")
             arrays[slot] = values.copy()
         self._keys, self._slots = keys, arrays
 
@@ -160,21 +173,30 @@ class Optimizer:
         Raises
         ------
         TrainingError
-            The schedule gave a rate that is not a finite number > 0.
+            The schedule gave a rate that is not a finite number > 0 (one that overflowed, or
+            underflowed to 0), or failed with an arithmetic error; the message names the
+            schedule, the epoch and the value.
 
         Examples
         --------
         >>> SGD(lr=1.0, schedule=LinearDecay(end=0.1, epochs=100)).lr_at(50)
         0.55
+        >>> SGD(lr=1.0, schedule=ExponentialDecay(gamma=1e10)).lr_at(31)
+        Traceback (most recent call last):
+        ...
+        neuronsim.errors.TrainingError: lr of epoch 31 (from the schedule ExponentialDecay(gamma=10000000000.0)) must be > 0, got inf
         """
         if self.schedule is None:
             return self.lr
+        what = f"lr of epoch {epoch} (from the schedule {shown(self.schedule)})"
         try:
             lr = self.schedule(epoch, self.lr)
         except TypeError as err:
             raise TrainingError(f"schedule must be callable as schedule(epoch, lr) -> lr ({err})") from None
+        except (ArithmeticError, NeuronsimError) as err:
+            raise TrainingError(f"{what} could not be computed: {err}") from None
         try:
-            return _number(f"lr of epoch {epoch} (from the schedule)", lr, 0.0, open_low=True)
+            return _number(what, lr, 0.0, open_low=True)
         except NeuronsimTypeError as err:
             raise TrainingError(str(err)) from None
 
@@ -194,13 +216,15 @@ class Optimizer:
         -------
         ndarray
             w + Δw (then proportional decay). Non-finite results are returned as they are (the
-            caller decides what divergence means), and then the optimizer's state is left as it
-            was before this step.
+            caller decides what divergence means), and then the optimizer's state (its keys,
+            moments and step counts) is left exactly as it was before this step.
 
         Raises
         ------
         ShapeError, NeuronsimTypeError
             ``keys``, ``w`` and ``g`` differ in length, or hold non-numbers.
+        TrainingError
+            ``lr`` is not a finite number > 0.
 
         Examples
         --------
@@ -212,17 +236,17 @@ class Optimizer:
         if not len(keys) == len(w) == len(g):
             raise ShapeError(f"update(): keys, w and g must have one entry per parameter; got "
                              f"{len(keys)}, {len(w)} and {len(g)}")
-        self._align(keys)
-        lr = self.lr if lr is None else lr
+        lr = self.lr if lr is None else _number("lr", lr, 0.0, open_low=True)
+        slots = self._aligned(keys)
         with np.errstate(all="ignore"):  # overflow is reported by the caller's divergence check
             if self.weight_decay:
                 g = g + self.weight_decay * w       # ∂/∂w (E + ½λΣw²)
-            delta, state = self._delta(w, g, lr, self._slots)
+            delta, state = self._delta(w, g, lr, slots)
             new = w + delta
             if self.decay:
                 new *= 1.0 - self.decay             # RHW 1986: w ← w − d·w after each change
-        if all_finite(new):
-            self._slots = state                     # a step that diverged leaves no trace
+        if all_finite(new):                         # a step that diverged leaves no trace
+            self._keys, self._slots = keys, state
         return new
 
     def step(self, net, *, lr=None, freeze=()):
@@ -239,34 +263,75 @@ class Optimizer:
         Raises
         ------
         ValueRangeError
-            An updated value is not finite (the network keeps its previous parameters).
+            A weight, bias or gradient read from the network is not a finite number (the
+            message names it), or (:class:`~neuronsim.errors.NonFiniteError`) the update of
+            finite values overflowed. A refused step changes nothing: the network's parameters
+            and the optimizer's state are exactly as they were.
+
+        Examples
+        --------
+        >>> import neuronsim
+        >>> net = neuronsim.Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+        >>> net.graph.edges["x1", "o1"]["grad"] = float("inf")
+        >>> adam = Adam()
+        >>> adam.step(net)
+        Traceback (most recent call last):
+        ...
+        neuronsim.errors.ValueRangeError: optimizer step refused: the gradient of the weight of edge x1 -> o1 is inf; nothing was changed
+        >>> adam.state, net.parameters()
+        ({}, [1.0, 0.0])
         """
+        from .network import Network  # optim sits below network: import at call time
+
+        if not isinstance(net, Network):
+            raise NeuronsimTypeError(f"step() takes a Network, got {type(net).__name__}")
+        if isinstance(freeze, str):
+            freeze = (freeze,)              # one bias key
+        elif not hasattr(freeze, "__iter__"):
+            raise NeuronsimTypeError(f"freeze must be a collection of parameter keys, got {shown(freeze)}")
         keys, values, grads = net.parameter_keys(), net.parameters(), net.gradients()
-        frozen = set(freeze)
+        try:
+            frozen = set(freeze)
+        except TypeError:
+            raise NeuronsimTypeError(f"freeze must be a collection of parameter keys, got {shown(freeze)}") from None
         live = [i for i, key in enumerate(keys) if key not in frozen]
+        for label, numbers_ in (("the value of", values), ("the gradient of", grads)):
+            for i in live:
+                if not isinstance(numbers_[i], (float, int)) or not math.isfinite(numbers_[i]):
+                    raise ValueRangeError(f"optimizer step refused: {label} {_describe(keys[i])} is "
+                                          f"{shown(numbers_[i])}; nothing was changed")
+        saved = (self._keys, self._slots)
         new = self.update([keys[i] for i in live], [values[i] for i in live],
                           [grads[i] for i in live], lr)
+        if not all_finite(new):
+            bad = int(np.flatnonzero(~np.isfinite(new))[0])
+            raise NonFiniteError(f"optimizer step refused: {_describe(keys[live[bad]])} would become "
+                                 f"{new[bad]} (from the finite value {values[live[bad]]!r} and gradient "
+                                 f"{grads[live[bad]]!r}); nothing was changed")
         for i, value in zip(live, new.tolist()):
             values[i] = value
-        net.set_parameters(values)
+        try:
+            net.set_parameters(values)
+        except BaseException:
+            self._keys, self._slots = saved  # refused: the optimizer's state as it was
+            raise
 
-    def _align(self, keys):
-        """Rearrange the state arrays to follow ``keys``: kept keys keep their state."""
+    def _aligned(self, keys):
+        """The state arrays rearranged to follow ``keys`` (kept keys keep their state), without
+        changing the optimizer: the caller commits them with the step."""
         if keys is self._keys or keys == self._keys:
-            self._keys = keys
-            return
+            return self._slots
         if not self._keys:  # a fresh optimizer: every parameter starts from zero state
-            self._slots = {slot: np.zeros(len(keys)) for slot in self._slots}
-            self._keys = keys
-            return
+            return {slot: np.zeros(len(keys)) for slot in self._slots}
         old = {key: i for i, key in enumerate(self._keys)}
         source = np.array([old.get(key, -1) for key in keys], dtype=int)
         kept = source >= 0
+        slots = {}
         for slot, values in self._slots.items():
             fresh = np.zeros(len(keys))
             fresh[kept] = values[source[kept]]
-            self._slots[slot] = fresh
-        self._keys = keys
+            slots[slot] = fresh
+        return slots
 
     def _delta(self, w, g, lr, state):
         raise NotImplementedError
@@ -376,7 +441,7 @@ class Adam(Optimizer):
         try:
             beta1, beta2 = betas
         except (TypeError, ValueError):
-            raise NeuronsimTypeError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+            raise NeuronsimTypeError(f"betas must be a pair (beta1, beta2), got {shown(betas)}") from None
         self.betas = (_number("betas[0]", beta1, 0.0, 1.0, open_high=True),
                       _number("betas[1]", beta2, 0.0, 1.0, open_high=True))
         self.eps = _number("eps", eps, 0.0, open_low=True)
@@ -402,8 +467,41 @@ class Adam(Optimizer):
 
 # --- learning-rate schedules: callables (epoch, lr) -> lr, epoch counted from 0 ---------------
 
+def _schedule_args(epoch, lr):
+    """``(epoch, lr)`` checked: an integer epoch >= 0 and a finite rate > 0."""
+    if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) or epoch < 0:
+        raise NeuronsimTypeError(f"a schedule's epoch must be an integer >= 0, got {shown(epoch)}")
+    checked_real(epoch, "a schedule's epoch")  # an integer beyond the float range is refused
+    return int(epoch), _number("a schedule's lr", lr, 0.0, open_low=True)
+
+
+def _scaled(lr, gamma, power):
+    """ε · γ^power, or ``inf`` when the rate itself is beyond the float range (``0.0`` below it).
+
+    γ^power is computed directly (bit for bit the textbook formula) while it is a normal float;
+    when only that intermediate overflows or underflows (ε = 1e-300, γ = 1e10, power = 31 is a
+    rate of 1e10), the rate is multiplied by γ in chunks whose powers stay in range.
+    """
+    try:
+        factor = gamma ** power
+    except OverflowError:
+        factor = math.inf
+    if sys.float_info.min <= factor < math.inf:
+        return lr * factor
+    chunk = max(1, int(700.0 / abs(math.log(gamma))))   # |log γ^chunk| <= 700: no overflow
+    rate = lr
+    while power and 0.0 < rate < math.inf:
+        step = min(power, chunk)
+        rate *= gamma ** step
+        power -= step
+    return rate
+
+
 class StepDecay:
     """Multiply the rate by ``gamma`` every ``every`` epochs: ε_e = ε · γ^⌊e / every⌋.
+
+    A rate beyond the float range comes out as ``inf`` (which :meth:`Optimizer.lr_at`, and so
+    training, refuses with an error naming the schedule and the epoch).
 
     Examples
     --------
@@ -413,12 +511,13 @@ class StepDecay:
 
     def __init__(self, every, gamma=0.1):
         if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
-            raise TrainingError(f"every must be an integer >= 1, got {every!r}")
+            raise TrainingError(f"every must be an integer >= 1, got {shown(every)}")
         self.every = int(every)
         self.gamma = _number("gamma", gamma, 0.0, open_low=True)
 
     def __call__(self, epoch, lr):
-        return lr * self.gamma ** (epoch // self.every)
+        epoch, lr = _schedule_args(epoch, lr)
+        return _scaled(lr, self.gamma, epoch // self.every)
 
     def __repr__(self):
         return f"StepDecay(every={self.every}, gamma={self.gamma})"
@@ -427,17 +526,23 @@ class StepDecay:
 class ExponentialDecay:
     """Multiply the rate by ``gamma`` each epoch: ε_e = ε · γ^e.
 
+    A rate beyond the float range comes out as ``inf`` (which :meth:`Optimizer.lr_at`, and so
+    training, refuses with an error naming the schedule and the epoch).
+
     Examples
     --------
     >>> [ExponentialDecay(gamma=0.5)(e, 2.0) for e in range(4)]
     [2.0, 1.0, 0.5, 0.25]
+    >>> ExponentialDecay(gamma=1e10)(31, 1e-300), ExponentialDecay(gamma=1e10)(31, 1.0)
+    (10000000000.0, inf)
     """
 
     def __init__(self, gamma):
         self.gamma = _number("gamma", gamma, 0.0, open_low=True)
 
     def __call__(self, epoch, lr):
-        return lr * self.gamma ** epoch
+        epoch, lr = _schedule_args(epoch, lr)
+        return _scaled(lr, self.gamma, epoch)
 
     def __repr__(self):
         return f"ExponentialDecay(gamma={self.gamma})"
@@ -460,10 +565,11 @@ class LinearDecay:
     def __init__(self, end, epochs):
         self.end = _number("end", end, 0.0, open_low=True)
         if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-            raise TrainingError(f"epochs must be an integer >= 1, got {epochs!r}")
-        self.epochs = int(epochs)
+            raise TrainingError(f"epochs must be an integer >= 1, got {shown(epochs)}")
+        self.epochs = int(checked_real(epochs, "epochs", error=TrainingError) and epochs)
 
     def __call__(self, epoch, lr):
+        epoch, lr = _schedule_args(epoch, lr)
         return lr + (self.end - lr) * min(epoch, self.epochs) / self.epochs
 
     def __repr__(self):

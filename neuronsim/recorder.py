@@ -3,21 +3,25 @@
 A :class:`Recorder` snapshots z, a, δ, bias or bias gradient of neurons and weight or gradient
 of links into numpy arrays — by hand (:meth:`Recorder.record`) or attached to training as a
 callback, every k-th epoch or batch. Queries go by neuron, by edge and by layer (topological
-generation), e.g. the mean |δ| per layer over training: Nielsen's picture of vanishing gradients.
+generation), e.g. the mean |δ| per layer over training: Nielsen's picture of vanishing gradients,
+as a :class:`LayerSeries` ``{layer name: values over the records}``.
 
 Memory stays bounded: only the chosen items are kept, every ``every``-th event, and with
 ``max_records`` the recorder thins itself (drops every other record and doubles ``every``) instead
 of growing without end.
 """
 
+from collections.abc import Mapping
+
 import networkx as nx
 import numpy as np
 
 from . import _checks
 from ._checks import network
+from ._checks import shown
 from .errors import NeuronsimError, NeuronsimTypeError, TopologyError
 
-__all__ = ["Recorder"]
+__all__ = ["Recorder", "LayerSeries"]
 
 NEURON_QUANTITIES = ("z", "a", "delta", "bias", "bias_grad")
 EDGE_QUANTITIES = ("weight", "grad")
@@ -58,8 +62,11 @@ class Recorder:
     ...     rec.record()
     >>> rec.series("delta", "o1").round(4)
     array([ 0.124 , -0.0287])
-    >>> rec.by_layer("delta").shape           # records × layers (inputs have no δ: NaN)
-    (2, 3)
+    >>> per_layer = rec.by_layer("delta")     # mean |δ| per layer (inputs have no δ: left out)
+    >>> list(per_layer)
+    ['h1..h2', 'o1']
+    >>> per_layer["o1"].round(4)
+    array([0.124 , 0.0287])
     >>> rec.series("grad", ("h1", "o1")).shape
     (2,)
     """
@@ -186,26 +193,65 @@ class Recorder:
         return self.array(quantity)[:, keys.index(key)]
 
     def by_layer(self, quantity="delta", reduce="mean_abs"):
-        """A neuron quantity reduced over each layer: shape (records, layers).
+        """A neuron quantity reduced over each layer, per record: ``{layer name: values}``.
 
-        ``reduce`` is ``"mean_abs"`` (default; Nielsen's mean |δ| per layer), ``"mean"``,
-        ``"max_abs"`` or ``"norm"``. Layers with nothing recorded (e.g. δ of inputs) give NaN.
+        Parameters
+        ----------
+        quantity : str, default "delta"
+            A neuron quantity that was recorded (``z, a, delta, bias, bias_grad``).
+        reduce : {"mean_abs", "mean", "max_abs", "norm"}, default "mean_abs"
+            How a layer's values in one record are combined: mean |v| (Nielsen's mean |δ| per
+            layer), mean, max |v| or the Euclidean norm.
+
+        Returns
+        -------
+        LayerSeries
+            A mapping in layer order (inputs first) from each layer's name to a 1-D array with
+            one value per record (``.steps`` labels the records). A layer is named after its
+            neuron, or ``"first..last"`` for several (e.g. ``"h1_1..h1_32"``); ``.neurons``
+            lists each layer's neurons and ``.depth`` its topological generation. Layers with
+            no value in any record (δ of the inputs, which have none) are left out, so nothing
+            is recorded yet gives an empty mapping. ``.to_array()`` is the (records, layers)
+            array of what is left.
+
+        Raises
+        ------
+        NeuronsimError
+            ``quantity`` is not a neuron quantity or was not recorded; unknown ``reduce``.
+
+        Examples
+        --------
+        >>> import neuronsim
+        >>> net = neuronsim.Network.from_spec([("identity", 2), ("tanh", 3), ("sigmoid", 1)], seed=0)
+        >>> rec = Recorder(net, quantities="delta")
+        >>> for target in (1.0, 0.0, 1.0):
+        ...     _ = net.forward([1.0, 0.5]); _ = net.backward([target]); rec.record()
+        >>> per_layer = rec.by_layer("delta")
+        >>> list(per_layer), per_layer.neurons["h1..h3"], per_layer.depth["o1"]
+        (['h1..h3', 'o1'], ['h1', 'h2', 'h3'], 2)
+        >>> per_layer.to_array().shape          # records × layers with a δ
+        (3, 2)
         """
         if quantity not in NEURON_QUANTITIES:
-            raise NeuronsimError(f"by_layer() takes a neuron quantity ({', '.join(NEURON_QUANTITIES)}), got {quantity!r}")
+            raise NeuronsimError(f"by_layer() takes a neuron quantity ({', '.join(NEURON_QUANTITIES)}), "
+                                 f"got {shown(quantity)}")
         reducers = {"mean_abs": lambda v: np.mean(np.abs(v), axis=1), "mean": lambda v: np.mean(v, axis=1),
                     "max_abs": lambda v: np.max(np.abs(v), axis=1), "norm": lambda v: np.linalg.norm(v, axis=1)}
-        if reduce not in reducers:
-            raise NeuronsimError(f"reduce must be one of {', '.join(reducers)}; got {reduce!r}")
+        if not isinstance(reduce, str) or reduce not in reducers:
+            raise NeuronsimError(f"by_layer(): reduce must be one of {', '.join(reducers)}; got {shown(reduce)}")
         values = self.array(quantity)
         column = {name: i for i, name in enumerate(self.neurons)}
-        out = np.full((len(values), len(self.layers)), np.nan)
+        series, neurons, depth = {}, {}, {}
         for g, names in enumerate(self.layers):
             block = values[:, [column[n] for n in names]]
             recorded = ~np.all(np.isnan(block), axis=0)
             if names and recorded.any() and len(values):
-                out[:, g] = reducers[reduce](block[:, recorded])
-        return out
+                name = _layer_name(names)
+                if name in series:  # two layers whose names read alike: tell them apart
+                    name = f"{name} (layer {g})"
+                series[name] = reducers[reduce](block[:, recorded])
+                neurons[name], depth[name] = list(names), g
+        return LayerSeries(quantity, reduce, self.steps, series, neurons, depth)
 
     def _rows_of(self, quantity):
         if quantity not in self._rows:
@@ -219,3 +265,100 @@ class Recorder:
 
 def _number(value):
     return np.nan if value is None else value
+
+
+def _layer_name(names):
+    """``"h1"`` for a layer of one neuron, ``"h1_1..h1_32"`` (first..last) for several."""
+    return names[0] if len(names) == 1 else f"{names[0]}..{names[-1]}"
+
+
+class LayerSeries(Mapping):
+    """A neuron quantity reduced over each layer, per record: ``{layer name: values}``.
+
+    What :meth:`Recorder.by_layer` returns: a read-only mapping in layer order (inputs first)
+    from each layer's name to a 1-D float array, one value per record. Printing it gives a
+    table, one row per record.
+
+    Attributes
+    ----------
+    quantity : str
+        The neuron quantity reduced (e.g. ``"delta"``).
+    reduce : str
+        How it was reduced over each layer (e.g. ``"mean_abs"``).
+    steps : numpy.ndarray
+        The label of each record (epoch, batch or the ``step`` given to ``record``).
+    neurons : dict of str to list of str
+        The recorded neurons of each layer.
+    depth : dict of str to int
+        Each layer's topological generation (0: the inputs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = LayerSeries("delta", "mean_abs", np.array([1, 2]), {"h1..h2": np.array([0.5, 0.25]),
+    ...                 "o1": np.array([0.125, 0.0625])}, {"h1..h2": ["h1", "h2"], "o1": ["o1"]},
+    ...                 {"h1..h2": 1, "o1": 2})
+    >>> s["o1"]
+    array([0.125 , 0.0625])
+    >>> print(s)
+    mean |delta| per layer
+    step  h1..h2      o1
+       1     0.5   0.125
+       2    0.25  0.0625
+    """
+
+    _REDUCED = {"mean_abs": "mean |{}|", "mean": "mean {}", "max_abs": "max |{}|", "norm": "norm of {}"}
+    _ROWS = 20  # rows printed (the first and last halves) before the table is cut
+
+    def __init__(self, quantity, reduce, steps, series, neurons, depth):
+        self.quantity = quantity
+        self.reduce = reduce
+        self.steps = np.asarray(steps)
+        self._series = dict(series)
+        self.neurons = dict(neurons)
+        self.depth = dict(depth)
+
+    def __getitem__(self, layer):
+        if not isinstance(layer, str):
+            raise NeuronsimTypeError(
+                f"layers are looked up by name ({', '.join(self._series) or 'none recorded'}), got "
+                f"{shown(layer)}; to_array() gives the (records, layers) array")
+        try:
+            return self._series[layer]
+        except KeyError:
+            raise KeyError(f"no layer {shown(layer)} in this {self.quantity} series; layers: "
+                           f"{shown(list(self._series))}") from None
+
+    def __contains__(self, layer):
+        return isinstance(layer, str) and layer in self._series
+
+    def __iter__(self):
+        return iter(self._series)
+
+    def __len__(self):
+        return len(self._series)
+
+    def to_array(self):
+        """The values as one (records, layers) float array, layers in this mapping's order."""
+        if not self._series:
+            return np.empty((len(self.steps), 0))
+        return np.column_stack(list(self._series.values()))
+
+    def __repr__(self):
+        return (f"LayerSeries({self.quantity!r}, {self.reduce!r}, {len(self.steps)} records, "
+                f"layers {list(self._series)})")
+
+    def __str__(self):
+        title = self._REDUCED.get(self.reduce, self.reduce + " {}").format(self.quantity) + " per layer"
+        if not self._series:
+            return f"{title}: nothing recorded"
+        header = ["step"] + list(self._series)
+        rows = list(range(len(self.steps)))
+        if len(rows) > self._ROWS:
+            rows = rows[:self._ROWS // 2] + [None] + rows[-self._ROWS // 2:]
+        table = [[f"{self.steps[i]}"] + [f"{values[i]:.4g}" for values in self._series.values()]
+                 if i is not None else ["..."] * len(header) for i in rows]
+        widths = [max(len(header[c]), *(len(row[c]) for row in table)) for c in range(len(header))]
+        lines = [title, "  ".join(h.rjust(w) for h, w in zip(header, widths))]
+        lines += ["  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in table]
+        return "\n".join(lines)

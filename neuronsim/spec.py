@@ -24,33 +24,41 @@ Three forms are accepted by :func:`build` (and ``Network.from_spec``):
    :func:`build`), and free-text ``"name"`` / ``"description"``.
 
 3. **A path** (str or :class:`pathlib.Path`) to a ``.json``, ``.yaml`` or ``.yml`` file holding
-   either form. Files are parsed as data only (``yaml.safe_load``): loading never runs code.
+   either form. Files are parsed as data only (YAML's safe loader): loading never runs code.
+   At most :data:`MAX_BYTES` bytes of a JSON file and :data:`MAX_YAML_BYTES` of a YAML file
+   (which parses far more slowly) are read (argument ``max_bytes``); a file may nest at most
+   100 levels deep, may not repeat a key in one mapping, and its YAML aliases may not expand
+   beyond 100,000 nodes.
 
 Errors are :class:`~neuronsim.errors.SpecError` naming the field, e.g. ``layers[1].size``.
+
+Limits: every neuron and link is a Python object, so a network costs memory in proportion to its
+size. Measured with tracemalloc and the process's peak RSS on networks of 200,000 neurons and of
+1,000,000 links (CPython 3.11, networkx 3): about 810 bytes per neuron and 455 bytes per link
+(:data:`BYTES_PER_NEURON`, :data:`BYTES_PER_LINK`). :func:`build` counts the neurons and links a
+spec asks for before building anything and refuses one that would need more memory than
+:data:`MAX_LINKS` links take (about 455 MB); pass ``max_links`` to raise the limit.
 """
 
-import json
 import os
-import re
-from pathlib import Path
-
-import yaml
 
 from . import activations as _activations
 from . import init as _init
-from ._checks import checked_seed
+from . import _reader
+from ._checks import checked_seed, shown
 from ._gc import paused_gc
 from .errors import NeuronsimError, SpecError
 from .graph import insertion_consistent_edges
 from .network import Network
 
-__all__ = ["build", "to_spec", "load_spec_file", "layer_names"]
+__all__ = ["build", "to_spec", "load_spec_file", "layer_names", "MAX_LINKS", "MAX_BYTES", "MAX_YAML_BYTES",
+           "BYTES_PER_NEURON", "BYTES_PER_LINK", "check_size"]
 
 _GRAPH_KEYS = {"layers", "neurons", "edges", "inputs", "outputs", "init", "seed", "name", "description",
                "format", "version"}
 
 
-def build(spec, *, init=None, seed=None):
+def build(spec, *, init=None, seed=None, max_links=None, max_bytes=None):
     """Build a :class:`Network` from a layered list, a graph dict or a spec file.
 
     Parameters
@@ -62,11 +70,23 @@ def build(spec, *, init=None, seed=None):
         or else ``"xavier"`` (biases 0). ``"constant"`` gives seed 004's all-ones network.
     seed : int, optional
         Seed of the initialiser (default: the spec's ``"seed"``, else fresh entropy).
+    max_links : int, optional
+        The size limit, in links (default :data:`MAX_LINKS`, read at each call): a spec whose
+        neurons and links would take more memory than this many links is refused before
+        anything is built. A neuron counts as ``BYTES_PER_NEURON / BYTES_PER_LINK`` links.
+    max_bytes : int, optional
+        For a file: the most bytes read (default :data:`MAX_BYTES` for JSON,
+        :data:`MAX_YAML_BYTES` for YAML, read at each call).
 
     Raises
     ------
     SpecError
-        Malformed spec; the message names the field (and the file, for a path).
+        Malformed spec; the message names the field (and the file, for a path). A spec too
+        large for ``max_links``; the message says how much memory it would need.
+    FileFormatError
+        A spec file that cannot be read or parsed (missing, not a regular file, larger than
+        ``max_bytes``, not UTF-8, not valid JSON/YAML, nested too deeply, a repeated key); the
+        error is also a SpecError.
 
     Examples
     --------
@@ -79,33 +99,49 @@ def build(spec, *, init=None, seed=None):
     ['h1', 'x1', 'x2']
     """
     if isinstance(spec, (str, os.PathLike)):
-        path = Path(spec)
-        data = load_spec_file(path)
+        where = _reader.checked_path(spec, _reader.SpecFileError)
+        data = load_spec_file(where, max_bytes=max_bytes)
+        where = _reader.display(where)
         if not isinstance(data, (list, dict)):
-            raise SpecError(f"{path}: a spec file holds a list of layers or a dict, got {type(data).__name__}")
+            raise SpecError(f"{where}: a spec file holds a list of layers or a dict, got {type(data).__name__}")
         try:
-            return build(data, init=init, seed=seed)
+            return build(data, init=init, seed=seed, max_links=max_links)
         except SpecError as err:
-            raise SpecError(f"{path}: {err}") from None
+            raise SpecError(f"{where}: {err}") from None
+    max_links = _reader.limit(max_links, MAX_LINKS, "max_links")
+    try:
+        return _build_object(spec, init, seed, max_links)
+    except RecursionError:  # e.g. a value of lists nested 100,000 deep, compared or shown
+        raise SpecError("spec: a value is nested too deeply (lists or dicts hundreds of levels deep); "
+                        "a spec nests a few levels only") from None
+
+
+def _build_object(spec, init, seed, max_links):
     if isinstance(spec, (list, tuple)):
         spec = {"layers": list(spec)}
     if not isinstance(spec, dict):
         raise SpecError(f"spec must be a list of layers, a dict or a file path, got {type(spec).__name__}")
-    unknown = sorted(set(spec) - _GRAPH_KEYS, key=str)
+    unknown = sorted(set(spec) - _GRAPH_KEYS, key=shown)
     if unknown:
-        raise SpecError(f"unknown spec field(s) {unknown}; known: {sorted(_GRAPH_KEYS)}")
+        raise SpecError(f"unknown spec field(s) {shown(unknown)}; known: {sorted(_GRAPH_KEYS)}")
     if not any(spec.get(k) for k in ("layers", "neurons")):
         raise SpecError("spec has no 'layers' and no 'neurons'")
+    parsed = _parsed_layers(spec["layers"]) if spec.get("layers") is not None else None
+    neurons = sum(size for _, size in parsed) if parsed else 0
+    links = sum(a * b for (_, a), (_, b) in zip(parsed, parsed[1:])) if parsed else 0
+    neurons += len(spec["neurons"]) if isinstance(spec.get("neurons"), list) else 0
+    links += len(spec["edges"]) if isinstance(spec.get("edges"), list) else 0
+    check_size(neurons, links, max_links)  # before building anything
 
     with paused_gc():
-        return _build_graph_spec(spec, init, seed)
+        return _build_graph_spec(spec, parsed, init, seed)
 
 
-def _build_graph_spec(spec, init, seed):
+def _build_graph_spec(spec, parsed, init, seed):
     net = Network()
     given = set()  # parameter keys whose values the spec fixes
-    if spec.get("layers") is not None:
-        names = _build_layers(net, spec["layers"])
+    if parsed is not None:
+        names = _build_layers(net, parsed)
         if not spec.get("neurons"):
             # A layered network knows its input and output layers: name them, so a link into an
             # input neuron is refused rather than silently turning it into a hidden one.
@@ -117,15 +153,15 @@ def _build_graph_spec(spec, init, seed):
         if spec.get(side) is not None:
             names = spec[side]
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                raise SpecError(f"{side} must be a list of neuron names, got {names!r}")
+                raise SpecError(f"{side} must be a list of neuron names, got {shown(names)}")
             try:
                 (net.set_inputs if side == "inputs" else net.set_outputs)(names)
             except NeuronsimError as err:
-                raise SpecError(str(err)) from None
+                raise SpecError(_inner(err)) from None
     try:
         net.outputs  # validates: a DAG with inputs and outputs
     except NeuronsimError as err:
-        raise SpecError(str(err)) from None
+        raise SpecError(_inner(err)) from None
 
     if init is None:
         init = spec.get("init", "xavier")
@@ -134,7 +170,9 @@ def _build_graph_spec(spec, init, seed):
     try:
         initializer = _init.get(init)
     except NeuronsimError as err:
-        raise SpecError(f"init: {err}") from None
+        raise SpecError(f"init: {_inner(err)}") from None
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise SpecError(f"seed must be None or a non-negative integer, got {shown(seed)}")
     seed = checked_seed(seed, SpecError)
     _init.apply(net, initializer, seed=seed, keep=given)
     return net
@@ -165,22 +203,80 @@ def layer_names(sizes):
     return names
 
 
-MAX_LINKS = 20_000_000  # ~7 GB as Python objects: beyond this, building would exhaust memory
+# Memory a built network takes, measured on CPython 3.11 with networkx 3 (tracemalloc and the
+# process's peak RSS): from_spec([("identity", 200_000), ("sigmoid", 1)]) grew the process by
+# 241 MB and from_spec([("identity", 2_000), ("sigmoid", 500)]) (1,000,000 links) by 436 MB;
+# solving the two gives ~810 bytes per neuron (Neuron object, node dict, adjacency dicts) and
+# ~455 bytes per link (two adjacency entries and the shared edge-data dict). tracemalloc alone
+# counts ~720 and ~330.
+BYTES_PER_NEURON = 810
+BYTES_PER_LINK = 455
+
+MAX_LINKS = 1_000_000
+"""Default size limit of :func:`build` and :func:`neuronsim.load`, in links (about 455 MB).
+
+A spec or file whose neurons and links would take more memory than this many links is refused
+before anything is built (a neuron counts as ``BYTES_PER_NEURON / BYTES_PER_LINK`` ≈ 1.8
+links). Raise it per call with ``max_links=``; setting this name changes the default.
+"""
+
+MAX_BYTES = _reader.MAX_BYTES
+"""Default size limit of a JSON spec file, in bytes (32 MiB); raise it per call with ``max_bytes=``."""
+
+MAX_YAML_BYTES = 4 * 2**20
+"""Default size limit of a YAML spec file, in bytes (4 MiB; raise it per call with ``max_bytes=``).
+
+YAML parses some 10 to 20 times more slowly than JSON (measured: about 0.5 MB per second with
+libyaml, as PyYAML builds Python objects node by node), so this keeps reading a YAML file to
+seconds; large networks are better kept as JSON.
+"""
 
 
-def _build_layers(net, layers):
-    parsed = _parsed_layers(layers)
-    links = sum(a * b for (_, a), (_, b) in zip(parsed, parsed[1:]))
-    if links > MAX_LINKS:
-        raise SpecError(f"layers: {links:,} links requested; neuronsim holds each link as Python objects "
-                        f"(~330 bytes), so it refuses more than {MAX_LINKS:,}")
+def check_size(neurons, links, max_links=None):
+    """Refuse, with a SpecError saying what it would cost, a network too large for ``max_links``.
+
+    Examples
+    --------
+    >>> check_size(1_000, 100_000)
+    >>> check_size(10**6 + 20, 20 * 10**6)
+    Traceback (most recent call last):
+    ...
+    neuronsim.errors.SpecError: 1,000,020 neurons and 20,000,000 links would need about 9.91 GB of memory (~810 bytes per neuron, ~455 per link); the limit is max_links=1,000,000 (about 455 MB; a neuron counts as 1.8 links): pass a larger max_links= (to Network.from_spec or neuronsim.load) to build it anyway
+    """
+    max_links = _reader.limit(max_links, MAX_LINKS, "max_links")
+    need = neurons * BYTES_PER_NEURON + links * BYTES_PER_LINK
+    allowed = max_links * BYTES_PER_LINK
+    if need > allowed:
+        raise SpecError(f"{neurons:,} neurons and {links:,} links would need about {_memory(need)} of memory "
+                        f"(~{BYTES_PER_NEURON} bytes per neuron, ~{BYTES_PER_LINK} per link); the limit is "
+                        f"max_links={max_links:,} (about {_memory(allowed)}; a neuron counts as "
+                        f"{BYTES_PER_NEURON / BYTES_PER_LINK:.1f} links): pass a larger max_links= "
+                        "(to Network.from_spec or neuronsim.load) to build it anyway")
+
+
+def _memory(size):
+    if size >= 10**15:
+        return f"10^{len(str(size)) - 1} bytes"
+    for unit, scale in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size:,} bytes"
+
+
+def _inner(err):
+    """The message of an error from below, cut to a bounded length for our own message."""
+    text = str(err)
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def _build_layers(net, parsed):
     names = layer_names([size for _, size in parsed])
     for i, ((activation, _), layer) in enumerate(zip(parsed, names)):
         for name in layer:
             try:
                 net.add_neuron(name, activation)
             except NeuronsimError as err:
-                raise SpecError(f"layers[{i}].activation: {err}") from None
+                raise SpecError(f"layers[{i}].activation: {_inner(err)}") from None
     # Consecutive layers fully connected; bulk insertion (no cycle is possible between layers).
     graph = net.graph
     for upper, lower in zip(names, names[1:]):
@@ -190,23 +286,24 @@ def _build_layers(net, layers):
 
 def _parsed_layers(layers):
     if not isinstance(layers, list) or len(layers) < 2:
-        raise SpecError(f"layers must be a list of at least 2 (activation, size) entries, got {layers!r}")
+        raise SpecError(f"layers must be a list of at least 2 (activation, size) entries, got {shown(layers)}")
     parsed = []
     for i, entry in enumerate(layers):
         where = f"layers[{i}]"
         if isinstance(entry, dict):
             extra = set(entry) - {"activation", "size"}
             if extra:
-                raise SpecError(f"{where}: unknown field(s) {sorted(extra)}; known: activation, size")
+                raise SpecError(f"{where}: unknown field(s) {shown(sorted(extra, key=shown))}; known: activation, size")
             activation, size = entry.get("activation"), entry.get("size")
         elif isinstance(entry, (list, tuple)) and len(entry) == 2:
             activation, size = entry
         else:
-            raise SpecError(f"{where} must be (activation, size) or {{'activation':..., 'size':...}}, got {entry!r}")
+            raise SpecError(f"{where} must be (activation, size) or {{'activation':..., 'size':...}}, "
+                            f"got {shown(entry)}")
         if not isinstance(activation, str):
-            raise SpecError(f"{where}.activation must be a name, got {activation!r}")
+            raise SpecError(f"{where}.activation must be a name, got {shown(activation)}")
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise SpecError(f"{where}.size must be a positive integer, got {size!r}")
+            raise SpecError(f"{where}.size must be a positive integer, got {shown(size)}")
         parsed.append((activation, size))
     return parsed
 
@@ -219,16 +316,17 @@ def _add_neurons(net, neurons, given):
         if isinstance(entry, str):
             entry = {"name": entry}
         if not isinstance(entry, dict):
-            raise SpecError(f"{where} must be a name or a dict, got {entry!r}")
+            raise SpecError(f"{where} must be a name or a dict, got {shown(entry)}")
         extra = set(entry) - {"name", "activation", "bias"}
         if extra:
-            raise SpecError(f"{where}: unknown field(s) {sorted(extra)}; known: name, activation, bias")
+            raise SpecError(f"{where}: unknown field(s) {shown(sorted(extra, key=shown))}; "
+                            "known: name, activation, bias")
         if "name" not in entry:
             raise SpecError(f"{where}: missing field 'name'")
         try:
             net.add_neuron(entry["name"], entry.get("activation", "sigmoid"), entry.get("bias", 0.0))
         except NeuronsimError as err:
-            raise SpecError(f"{where}: {err}") from None
+            raise SpecError(f"{where}: {_inner(err)}") from None
         if "bias" in entry:
             given.add(entry["name"])
 
@@ -241,29 +339,38 @@ def _add_edges(net, edges, given):
         if isinstance(entry, dict):
             extra = set(entry) - {"src", "dst", "weight"}
             if extra:
-                raise SpecError(f"{where}: unknown field(s) {sorted(extra)}; known: src, dst, weight")
+                raise SpecError(f"{where}: unknown field(s) {shown(sorted(extra, key=shown))}; "
+                                "known: src, dst, weight")
             if "src" not in entry or "dst" not in entry:
                 raise SpecError(f"{where}: needs fields 'src' and 'dst'")
             src, dst, weight = entry["src"], entry["dst"], entry.get("weight")
         elif isinstance(entry, (list, tuple)) and len(entry) in (2, 3):
             src, dst, weight = (*entry, None) if len(entry) == 2 else entry
         else:
-            raise SpecError(f"{where} must be [src, dst], [src, dst, weight] or a dict, got {entry!r}")
+            raise SpecError(f"{where} must be [src, dst], [src, dst, weight] or a dict, got {shown(entry)}")
         try:
             net.connect(src, dst, 0.0 if weight is None else weight)
         except NeuronsimError as err:
-            raise SpecError(f"{where}: {err}") from None
+            raise SpecError(f"{where}: {_inner(err)}") from None
         if weight is not None:
             given.add((src, dst))
 
 
-def load_spec_file(path):
+def load_spec_file(path, *, max_bytes=None):
     """Read a spec file (``.json``, ``.yaml``/``.yml``) as plain data; never executes code.
+
+    At most ``max_bytes`` bytes are read (default :data:`MAX_BYTES` for JSON,
+    :data:`MAX_YAML_BYTES` for YAML). Nesting deeper than 100 levels, a key repeated in one
+    mapping, and YAML aliases expanding beyond 100,000 nodes are refused before anything is
+    built.
 
     Raises
     ------
     SpecError
-        Missing or unreadable file, unknown extension, or a parse error (with its position).
+        Unknown extension; and (as an error that is both a SpecError and a
+        :class:`~neuronsim.errors.FileFormatError`) a path with a NUL byte, a missing file, a
+        folder or device, a file larger than ``max_bytes``, not UTF-8, a parse error (with its
+        position), deep nesting, a repeated key or runaway aliases.
 
     Examples
     --------
@@ -274,39 +381,20 @@ def load_spec_file(path):
     ...     load_spec_file(path)
     [['identity', 2], ['sigmoid', 1.0]]
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
+    error = _reader.SpecFileError
+    where = _reader.checked_path(path, error)
+    suffix = os.path.splitext(where)[1].lower()
     if suffix not in (".json", ".yaml", ".yml"):
-        raise SpecError(f"{path}: spec files must end in .json, .yaml or .yml")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such spec file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError(f"{path}: cannot read spec file ({err})") from None
+        raise SpecError(f"{_reader.display(where)}: spec files must end in .json, .yaml or .yml")
+    max_bytes = _reader.limit(max_bytes, MAX_BYTES if suffix == ".json" else MAX_YAML_BYTES, "max_bytes")
+    data = _reader.read_bytes(where, max_bytes=max_bytes, error=error, what="spec file")
     if suffix == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as err:
-            raise SpecError(f"{path}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
-    try:
-        return yaml.load(text, Loader=_SafeLoader)
-    except yaml.YAMLError as err:
-        raise SpecError(f"{path}: not valid YAML ({err})".replace("\n", " ")) from None
+        return _reader.parse_json(data, where, error=error, what="spec file",
+                                  at="not valid JSON (line {line}, column {column}: {msg}){hint}")
+    return _reader.parse_yaml(data, where, error=error, what="spec file")
 
 
-class _SafeLoader(yaml.SafeLoader):
-    """YAML's safe loader (plain data, no code) reading ``1e-3`` as a float, as YAML 1.2 does."""
-
-
-_SafeLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-                   |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-                   |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
-                   |[-+]?\.(?:inf|Inf|INF)
-                   |\.(?:nan|NaN|NAN))$""", re.X),
-    list("-+0123456789."))
+_SafeLoader = _reader.YamlLoader  # YAML's safe loader reading 1e-3 as a float (see neuronsim._reader)
 
 
 def to_spec(net):

@@ -8,7 +8,10 @@ script can stop half-way and look at a half-propagated network: the neurons alre
 hold this pass's values, the others are untouched.
 
 Exhausting a generator leaves the network exactly as :meth:`Network.forward` /
-:meth:`Network.backward` would — the same arithmetic in the same order, bit for bit.
+:meth:`Network.backward` would — the same arithmetic in the same order, bit for bit — and a
+pass they refuse is refused by the generators at the step of the culprit, with the same error
+(:class:`~neuronsim.errors.NonFiniteError` for a z, a or δ that overflowed, and so on). A
+refused backward generator restores the gradients it had accumulated in this pass.
 
 Examples
 --------
@@ -29,10 +32,12 @@ o1 0.8369
 True
 """
 
+import math
 from dataclasses import dataclass
 
+from . import _culprits
 from ._checks import finite_vector
-from .errors import NeuronsimError
+from .errors import ActivationError, NeuronsimError, NonFiniteError
 from .network import Network
 
 __all__ = ["Term", "ForwardStep", "BackwardStep", "EdgeContribution", "forward_steps", "backward_steps"]
@@ -131,19 +136,29 @@ def _forward_steps(plan, x):
         neuron.z = neuron.a = value
         yield ForwardStep(neuron, (), 0.0, value, 1.0, value, clamped=True)
     for neuron, incoming in plan.forward:
-        bias = neuron._bias
-        z = bias
-        terms = []
-        for src, edge in incoming:
-            weight = edge["weight"]
-            product = src.a * weight  # same operand order as Network._forward: bit-identical
-            terms.append(Term(src, weight, src.a, product))
-            z += product
-        act = neuron._activation
-        a = act.f(z)
-        neuron.z = z
-        neuron.a = a
-        yield ForwardStep(neuron, tuple(terms), bias, z, act.df(z, a), a)
+        try:  # refused as Network.forward refuses, with the same errors
+            bias = neuron._bias
+            z = bias
+            terms = []
+            for src, edge in incoming:
+                weight = edge["weight"]
+                product = src.a * weight  # same operand order as Network._forward: bit-identical
+                terms.append(Term(src, weight, src.a, product))
+                z += product
+            act = neuron._activation
+            neuron.z = z
+            neuron.a = a = act.f(z)
+            finite = math.isfinite(z + a)
+        except Exception as err:
+            _culprits.forward_failed(plan, neuron, err)
+        if not finite:
+            _culprits.forward_not_finite(plan, last=neuron)
+        try:
+            fprime = act.df(z, a)
+        except Exception as err:
+            raise ActivationError(f"derivative of activation {act.name!r} of neuron {neuron.name!r} failed "
+                                  f"at z = {z!r}: {_culprits.brief(err)}") from err
+        yield ForwardStep(neuron, tuple(terms), bias, z, fprime, a)
 
 
 def backward_steps(net, target, loss="squared_error", *, by_edge=False):
@@ -177,7 +192,8 @@ def backward_steps(net, target, loss="squared_error", *, by_edge=False):
     """
     plan = net._current_plan()
     if any(neuron.a is None for neuron in plan.order):
-        raise NeuronsimError("backward_steps() needs a forward pass first (since the last structural change)")
+        raise NeuronsimError("backward_steps() needs a forward pass first (since the last structural change "
+                             "or refused forward pass)")
     loss, fused = net._checked_loss(plan, loss)
     target = net._checked_target(plan, target, loss)
     return _backward_steps(plan, target, loss, fused, by_edge)
@@ -185,29 +201,49 @@ def backward_steps(net, target, loss="squared_error", *, by_edge=False):
 
 def _backward_steps(plan, target, loss, fused, by_edge):
     value, loss_delta = Network._loss_terms(plan, target, loss, fused)
+    saved = []  # (neuron, bias_grad, [(edge, grad)]) before this pass: restored if it is refused
     for neuron, incoming, outgoing, out_index in plan.backward:
-        total = 0.0
-        terms = []
-        for dst, edge in outgoing:
-            weight = edge["weight"]
-            product = weight * dst.delta  # same operand order as Network._backward
-            total += product
-            terms.append(Term(dst, weight, dst.delta, product))
-            if by_edge:
-                yield EdgeContribution(neuron, dst, weight, dst.delta, product, total)
-        fprime = neuron._activation.df(neuron.z, neuron.a)
-        loss_term = None
-        if out_index < 0:
-            delta = fprime * total
-        elif fused is None:
-            loss_term = loss_delta[out_index]
-            total = total + loss_term
-            delta = fprime * total
-        else:
-            loss_term = loss_delta[out_index]
-            delta = loss_term + fprime * total
+        try:  # refused as Network.backward refuses, with the same errors
+            total = 0.0
+            terms, contributions = [], []
+            for dst, edge in outgoing:
+                weight = edge["weight"]
+                product = weight * dst.delta  # same operand order as Network._backward
+                total += product
+                terms.append(Term(dst, weight, dst.delta, product))
+                contributions.append(EdgeContribution(neuron, dst, weight, dst.delta, product, total))
+            fprime = neuron._activation.df(neuron.z, neuron.a)
+            loss_term = None
+            if out_index < 0:
+                delta = fprime * total
+            elif fused is None:
+                loss_term = loss_delta[out_index]
+                total = total + loss_term
+                delta = fprime * total
+            else:
+                loss_term = loss_delta[out_index]
+                delta = loss_term + fprime * total
+            finite = math.isfinite(delta)
+        except Exception as err:
+            _restore(saved)
+            _culprits.backward_failed(plan, neuron, err)
+        if not finite:
+            neuron.delta = delta
+            _restore(saved)
+            _culprits.backward_not_finite(plan)
+            raise NonFiniteError(f"neuron {neuron.name!r}: δ is {delta}")  # not reached: the walk names it
+        if by_edge:
+            yield from contributions
         neuron.delta = delta
+        saved.append((neuron, neuron.bias_grad, [(edge, edge["grad"]) for _, edge in incoming]))
         neuron.bias_grad += delta
         for src, edge in incoming:
             edge["grad"] += src.a * delta
         yield BackwardStep(neuron, tuple(terms), loss_term, fused is not None, total, fprime, delta, value)
+
+
+def _restore(saved):
+    for neuron, bias_grad, edges in saved:
+        neuron.bias_grad = bias_grad
+        for edge, grad in edges:
+            edge["grad"] = grad

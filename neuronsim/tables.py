@@ -5,47 +5,63 @@ column, e.g. ``data.csv: row 7, column 'petal_width': 'abc' is not a number``.
 """
 
 import csv
+import io
 import math
 from pathlib import Path
 
 import numpy as np
 
 from . import datasets
-from .errors import FileFormatError, NeuronsimError
+from ._checks import shown
+from .errors import FileFormatError, NeuronsimError, NeuronsimTypeError, ValueRangeError
+
+TASKS = ("auto", "classify", "regress")
+_DELIMITERS = ",;\t|"
 
 __all__ = ["load_csv"]
 
 
-def load_csv(path, label=None, *, classes=None):
+def load_csv(path, label=None, *, classes=None, task="auto"):
     """Read a CSV file with a header row into a :class:`~neuronsim.datasets.Dataset`.
 
     Every column but the label column is a feature and must hold finite numbers. Rows are
     numbered as in a spreadsheet, the header being row 1, so an error message points at the
-    line to fix. Blank lines are skipped.
+    line to fix. Blank lines are skipped. The delimiter (``,``, ``;``, tab or ``|``) is
+    detected from the header line.
 
     Parameters
     ----------
     path : str or os.PathLike
     label : str, optional
         Name of the label column (default: the last column).
+    task : {"auto", "classify", "regress"}, default "auto"
+        ``"classify"``: the labels are class names; ``"regress"``: they are numeric targets.
+        ``"auto"`` classifies when the label column holds text or integers (``0``, ``1``, ``2``,
+        written without a decimal point, or only 0 and 1 however written) and regresses when it
+        holds other numbers (``2.5``, ``3.0``); give ``task="regress"`` for integer-valued
+        targets such as counts or years.
+        Class names are the sorted distinct labels (sorted numerically when they are all
+        numbers, so ``"1"`` and ``"1.0"`` are one class); two classes give a 0/1 column ``Y``
+        (the second class is 1), more give one-hot ``Y``. A regression target is a single
+        numeric column.
     classes : bool, optional
-        Whether the labels are class names. By default they are when any label is not a number,
-        or when every label is 0 or 1. Class names are sorted (numerically when they are all
-        numbers); two classes give a 0/1 column ``Y`` (the second class is 1), more give one-hot
-        ``Y``. Labels that are not classes become a single numeric target column.
+        The older spelling of ``task``: True is ``task="classify"``, False ``task="regress"``.
 
     Returns
     -------
     Dataset
-        ``labels`` holds the class index of each row (None for numeric targets).
+        ``labels`` holds the class index of each row and ``classes`` the class names (both
+        None for a regression target).
 
     Raises
     ------
     FileFormatError
         A missing, unreadable or empty file, a header without data rows, or a repeated column.
     NeuronsimError
-        An unknown label column, a row with the wrong number of cells, or a cell that is not a
-        number, e.g. ``data.csv: row 7, column 'petal_width': 'abc' is not a number``.
+        An unknown label column, a header with a single column (the message asks about the
+        delimiter), a row with the wrong number of cells, a cell that is not a number, e.g.
+        ``data.csv: row 7, column 'petal_width': 'abc' is not a number``, or a text label with
+        ``task="regress"``.
 
     Examples
     --------
@@ -53,11 +69,12 @@ def load_csv(path, label=None, *, classes=None):
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = os.path.join(folder, "flowers.csv")
     ...     with open(path, "w") as file:
-    ...         _ = file.write("length,width,kind\\n1.0,0.5,rose\\n2.0,0.7,tulip\\n1.5,0.4,rose\\n")
+    ...         _ = file.write("length;width;kind\\n1.0;0.5;rose\\n2.0;0.7;tulip\\n1.5;0.4;rose\\n")
     ...     data = load_csv(path)
-    >>> data.X.tolist(), data.Y.ravel().tolist(), data.target_names
-    ([[1.0, 0.5], [2.0, 0.7], [1.5, 0.4]], [0.0, 1.0, 0.0], ('kind=tulip',))
+    >>> data.X.tolist(), data.Y.ravel().tolist(), data.target_names, data.classes
+    ([[1.0, 0.5], [2.0, 0.7], [1.5, 0.4]], [0.0, 1.0, 0.0], ('kind=tulip',), ('rose', 'tulip'))
     """
+    task = _checked_task(task, classes)
     path = Path(path)
     header, rows = _read_table(path)
     if label is None:
@@ -65,7 +82,10 @@ def load_csv(path, label=None, *, classes=None):
     if label not in header:
         raise NeuronsimError(f"{path}: no column {label!r} for the labels; columns: {', '.join(header)}")
     if len(header) < 2:
-        raise NeuronsimError(f"{path}: needs at least one feature column besides the label {label!r}")
+        raise NeuronsimError(
+            f"{path}: the header has a single column ({shown(header[0])}); a table needs at least one feature "
+            f"column besides the label. If the file is separated by something other than , ; tab or |, "
+            "save it as comma-separated")
     at = header.index(label)
     features = [name for name in header if name != label]
     X = np.empty((len(rows), len(features)))
@@ -80,17 +100,33 @@ def load_csv(path, label=None, *, classes=None):
         values = cells[:at] + cells[at + 1:]
         for j, (name, text) in enumerate(zip(features, values)):
             X[i, j] = _number(text, f"{where}, column {name!r}")
-    Y, labels, target_names = _targets(raw_labels, label, classes)
-    description = f"{len(rows)} rows read from {path.name}; labels from column {label!r}."
-    return datasets.Dataset(X, Y, labels, features, target_names, path.name, description)
+    Y, labels, target_names, class_names = _targets(raw_labels, label, task, path)
+    kind = "regression target" if class_names is None else f"{len(class_names)} classes"
+    description = f"{len(rows)} rows read from {path.name}; labels from column {label!r} ({kind})."
+    return datasets.Dataset(X, Y, labels, features, target_names, path.name, description, class_names)
+
+
+def _checked_task(task, classes):
+    if not isinstance(task, str) or task not in TASKS:
+        raise ValueRangeError(f"task must be one of {', '.join(map(repr, TASKS))}, got {shown(task)}")
+    if classes is None:
+        return task
+    if not isinstance(classes, bool):
+        raise NeuronsimTypeError(f"classes must be True, False or None (or use task=...), got {shown(classes)}")
+    implied = "classify" if classes else "regress"
+    if task not in ("auto", implied):
+        raise ValueRangeError(f"classes={classes} means task={implied!r}, which contradicts task={task!r}; "
+                              "give only task")
+    return implied
 
 
 def _read_table(path):
     """The header (stripped names) and the non-blank rows as ``(row number, cells)``."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as file:
-            reader = csv.reader(file)
-            lines = [(reader.line_num, cells) for cells in reader]
+            text = file.read()
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+        lines = [(reader.line_num, cells) for cells in reader]
     except FileNotFoundError:
         raise FileFormatError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -113,6 +149,15 @@ def _read_table(path):
     return header, lines[1:]
 
 
+def _delimiter(text):
+    """The delimiter of the header line (the first non-blank line): , ; tab or |; default ,."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        return csv.Sniffer().sniff(first, delimiters=_DELIMITERS).delimiter
+    except csv.Error:  # one column, or no candidate: read as comma-separated
+        return ","
+
+
 def _number(text, where):
     text = text.strip()
     if not text:
@@ -126,27 +171,38 @@ def _number(text, where):
     return value
 
 
-def _targets(raw, column, classes):
-    """``(Y, labels, target_names)`` from the label cells (see :func:`load_csv`)."""
+def _targets(raw, column, task, path):
+    """``(Y, labels, target_names, classes)`` from the label cells (see :func:`load_csv`)."""
     numbers = [_maybe_number(text) for text in raw]
     numeric = all(value is not None for value in numbers)
-    if classes is None:
-        classes = not numeric or set(numbers) <= {0.0, 1.0}
-    if not classes:
+    if task == "auto":
+        integers = numeric and (all(_is_integer_text(text) for text in raw) or set(numbers) <= {0.0, 1.0})
+        task = "classify" if not numeric or integers else "regress"
+    if task == "regress":
         if not numeric:
             bad = next(text for text, value in zip(raw, numbers) if value is None)
-            raise NeuronsimError(f"column {column!r}: label {bad!r} is not a number")
-        return np.array(numbers)[:, None], None, (column,)
+            raise NeuronsimError(f"{path}: column {column!r}: label {shown(bad)} is not a number; a regression "
+                                 "target needs numbers (use task='classify' for class names)")
+        return np.array(numbers)[:, None], None, (column,), None
     keys = numbers if numeric else raw     # numeric labels: "1" and "1.0" are one class
     distinct = sorted(set(keys))
     names = [_class_name(key) for key in distinct]
     if len(names) < 2:
-        raise NeuronsimError(f"column {column!r}: every label is {names[0]!r}; classes need at least two")
+        raise NeuronsimError(f"{path}: column {column!r}: every label is {shown(names[0])}; "
+                             "classes need at least two")
     index = {key: i for i, key in enumerate(distinct)}
     labels = np.array([index[key] for key in keys])
     if len(names) == 2:
-        return labels[:, None].astype(float), labels, (f"{column}={names[1]}",)
-    return datasets.one_hot(labels, len(names)), labels, tuple(names)
+        return labels[:, None].astype(float), labels, (f"{column}={names[1]}",), tuple(names)
+    return datasets.one_hot(labels, len(names)), labels, tuple(names), tuple(names)
+
+
+def _is_integer_text(text):
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _class_name(key):

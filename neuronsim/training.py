@@ -30,43 +30,57 @@ Examples
 """
 
 import math
-import sys
 import time
 
 import numpy as np
 
+from . import _progress
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optim as _optim
-from ._checks import all_finite, checked_seed
+from ._checks import all_finite, checked_seed, shown
 from ._engines import ENGINES
-from .errors import DivergenceError, NeuronsimTypeError, ShapeError, TrainingError, ValueRangeError
+from .errors import (DivergenceError, NeuronsimTypeError, NonFiniteError, ShapeError, TrainingError,
+                     ValueRangeError)
 from .history import History
 from .network import Network
 from .stopping import EarlyStopping, TargetLoss, Tolerance, count
 
-__all__ = ["train"]
+__all__ = ["train", "default_loss"]
+
+DEFAULT_LR = 0.01  # the learning rate of the Adam optimizer train() makes when given none
 
 _HOOKS = ("on_train_begin", "on_epoch_end", "on_batch_end", "on_train_end")
 
 
-def train(net, X, Y, *, loss, optimizer, epochs, batch_size=None, reduction="mean", shuffle=True,
-          seed=None, validation=None, stop=None, metrics=(), freeze=(), callbacks=(),
-          progress=True, engine="object"):
+def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, reduction="mean",
+          shuffle=True, seed=None, validation=None, stop=None, metrics=(), freeze=(), callbacks=(),
+          progress=True, engine="object", preprocessing=None):
     """Train a network, any DAG the core builds, writing every update into its graph.
+
+    ``X`` (and the validation rows) are RAW rows: when the network carries
+    :attr:`~neuronsim.Network.preprocessing` (or ``preprocessing`` asks for one), the rows are
+    scaled with it before they reach the input neurons, as :meth:`~neuronsim.Network.predict`
+    scales them later; with a :attr:`~neuronsim.Network.target_scaler`, ``Y`` and the
+    validation targets are scaled by it too. Loss, metrics and :class:`Tolerance` are then
+    measured on what the network outputs (the scaled targets), never scaled twice.
 
     Parameters
     ----------
     net : Network
     X : array_like, shape (n, inputs)
-        One row per case (a 1-D array is accepted for a single input neuron).
+        One row per case, raw (a 1-D array is accepted for a single input neuron).
     Y : array_like, shape (n, outputs)
         Targets (a 1-D array is accepted for a single output neuron).
-    loss : str or Loss
-        Per-case loss, e.g. "squared_error" (½ Σ_j (y_j − d_j)², RHW eq. 3).
-    optimizer : str or Optimizer
+    loss : str or Loss, optional
+        Per-case loss, e.g. "squared_error" (½ Σ_j (y_j − d_j)², RHW eq. 3). Default:
+        :func:`default_loss` of the network (binary cross-entropy for sigmoid outputs, softmax
+        cross-entropy for several identity outputs, squared error otherwise).
+    optimizer : str or Optimizer, optional
         ``optim.SGD(lr=0.1, momentum=0.9)``, ``optim.Adam()``, or "sgd" / "adam" (defaults).
         The same object may be passed to several runs; its state carries over by key.
+        Default: a new ``optim.Adam(lr=0.01)`` for this run (pass your own to keep its state
+        across runs).
     epochs : int >= 1
         Maximum number of epochs.
     batch_size : int >= 1 or None, default None
@@ -94,7 +108,10 @@ def train(net, X, Y, *, loss, optimizer, epochs, batch_size=None, reduction="mea
         stops training there (stop_reason "callback"; the partial epoch is recorded and the
         epoch hooks still run).
     progress : bool, default True
-        A tqdm bar with epoch, loss and metrics, when standard error is a terminal.
+        A progress bar with epoch, loss and metrics (needs tqdm): in a Jupyter notebook a
+        widget (or, without ipywidgets, a text bar rewritten in place in one output), in a
+        terminal a bar on standard error; nothing when standard error is not a terminal (a
+        pipe, CI, a test run).
     engine : {"object", "fast"}, default "object"
         "object" walks the neurons of the graph case by case (every update is written to the
         graph at once); "fast" runs whole batches in numpy (:mod:`neuronsim.fast`) with the same
@@ -103,6 +120,15 @@ def train(net, X, Y, *, loss, optimizer, epochs, batch_size=None, reduction="mea
         callback, before an early-stopping snapshot, and when training stops, however it stops
         (so nothing read from the graph during or after a run is stale); callbacks' edits are
         read back after them.
+    preprocessing : {"standardize", "minmax"} or Scaler, optional
+        Input scaling to learn and keep: a kind fits a
+        :class:`~neuronsim.preprocessing.Scaler` on the training rows ``X`` (never on the
+        validation rows); a Scaler is used as given. It is stored as ``net.preprocessing``
+        (and saved with the network) once every argument has been checked, before the first
+        epoch. A network keeps the preprocessing it was trained with, never refitted: when it
+        already has one, ``preprocessing`` must be None, the same kind (the existing Scaler is
+        kept as it is) or an equal Scaler; anything else is a TrainingError (set
+        ``net.preprocessing = None`` first to start afresh).
 
     Returns
     -------
@@ -116,7 +142,8 @@ def train(net, X, Y, *, loss, optimizer, epochs, batch_size=None, reduction="mea
         Non-numeric or non-finite data, or an argument of the wrong type.
     TrainingError
         A bad argument (epochs, batch_size, reduction, seed, freeze, stop, engine, unknown
-        optimizer or metric, lr ≤ 0); all checked before any weight changes.
+        optimizer or metric, lr ≤ 0, a preprocessing that differs from the network's own); all
+        checked before any weight (or ``net.preprocessing``) changes.
     LossError
         Unknown loss, or one that does not fit the output neurons.
     DivergenceError
@@ -146,10 +173,124 @@ def train(net, X, Y, *, loss, optimizer, epochs, batch_size=None, reduction="mea
     ...           progress=False)
     >>> h.stop_reason, h.epochs, round(net.weight("x1", "o1"), 3), round(net["o1"].bias, 3)
     ('target_loss', 168, 2.0, 1.0)
+
+    With the defaults (here binary cross-entropy and Adam) and standardised inputs, kept on
+    the network so that it takes raw rows afterwards:
+
+    >>> from neuronsim import datasets
+    >>> data = datasets.two_clusters()
+    >>> net = neuronsim.Network.from_spec([("identity", 2), ("sigmoid", 1)], seed=0)
+    >>> h = train(net, data.X, data.Y, epochs=20, preprocessing="standardize", progress=False)
+    >>> net.preprocessing.kind, float(neuronsim.metrics.accuracy(data.Y, net.predict(data.X)))
+    ('standardize', 1.0)
     """
-    run = _Run(net, X, Y, loss, optimizer, epochs, batch_size, reduction, shuffle, seed,
-               validation, stop, metrics, freeze, callbacks, engine)
+    if not isinstance(net, Network):
+        raise NeuronsimTypeError(f"net must be a Network, got {type(net).__name__}")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise NeuronsimTypeError(
+            f"progress must be True or False, got {type(progress).__name__} {shown(progress)}")
+    scaler = _checked_preprocessing(net, X, preprocessing)
+    X, Y, validation = _inputs_seen(net, scaler, X, Y, validation)
+    run = _Run(net, X, Y, default_loss(net) if loss is None else loss,
+               _optim.Adam(lr=DEFAULT_LR) if optimizer is None else optimizer, epochs, batch_size,
+               reduction, shuffle, seed, validation, stop, metrics, freeze, callbacks, engine)
+    if scaler is not net.preprocessing:  # every argument is checked: keep what training uses
+        net.preprocessing = scaler
     return run.fit(progress)
+
+
+def default_loss(net):
+    """The loss :func:`train` (and the command line) use when none is given, by output neuron.
+
+    - every output sigmoid: ``"binary_cross_entropy"``;
+    - several outputs, every one identity (logits): ``"softmax_cross_entropy"``;
+    - otherwise: ``"squared_error"``.
+
+    Parameters
+    ----------
+    net : Network
+
+    Returns
+    -------
+    str
+        A registered loss name.
+
+    Examples
+    --------
+    >>> import neuronsim
+    >>> default_loss(neuronsim.Network.from_spec([("identity", 2), ("sigmoid", 1)]))
+    'binary_cross_entropy'
+    >>> default_loss(neuronsim.Network.from_spec([("identity", 4), ("identity", 3)]))
+    'softmax_cross_entropy'
+    >>> default_loss(neuronsim.Network.from_spec([("identity", 2), ("tanh", 1)]))
+    'squared_error'
+    """
+    if not isinstance(net, Network):
+        raise NeuronsimTypeError(f"default_loss takes a Network, got {type(net).__name__}")
+    names = {n.activation.name for n in net.outputs}
+    if names == {"sigmoid"}:
+        return "binary_cross_entropy"
+    if len(net.outputs) > 1 and names == {"identity"}:
+        return "softmax_cross_entropy"
+    return "squared_error"
+
+
+def _checked_preprocessing(net, X, preprocessing):
+    """The Scaler training uses (fitted on ``X`` when a kind is asked for), or None; nothing is
+    set on the network here."""
+    from .preprocessing import KINDS, Scaler
+
+    current = net.preprocessing
+    if preprocessing is None:
+        return current
+    if isinstance(preprocessing, str):
+        if preprocessing not in KINDS:
+            raise TrainingError(f"preprocessing must be one of {', '.join(map(repr, KINDS))} or a Scaler, "
+                                f"got {shown(preprocessing)}")
+        if current is None:
+            inputs = net.inputs
+            return Scaler.fit(_matrix(X, "X", len(inputs), "input"), preprocessing)
+        if current.kind == preprocessing:
+            return current  # a trained network keeps its scaling: never refitted
+        raise TrainingError(
+            f"preprocessing={preprocessing!r}, but the network already has {current.kind!r} "
+            "preprocessing, which its weights were trained with; pass preprocessing=None to keep "
+            "it, or set net.preprocessing = None first to fit a new one")
+    if not isinstance(preprocessing, Scaler):
+        raise NeuronsimTypeError(f"preprocessing must be None, 'standardize', 'minmax' or a Scaler, "
+                                 f"got {type(preprocessing).__name__}")
+    if current is not None and current != preprocessing:
+        raise TrainingError(
+            "preprocessing: the network already has a different Scaler, which its weights were "
+            "trained with; pass preprocessing=None to keep it, or set net.preprocessing = None first")
+    inputs = net.inputs
+    net._checked_scaler(preprocessing, "preprocessing", inputs, "input")
+    return preprocessing
+
+
+def _inputs_seen(net, scaler, X, Y, validation):
+    """``(X, Y, validation)`` as the neurons see them: raw rows scaled by ``scaler`` and targets
+    by ``net.target_scaler`` (unchanged when there is nothing to scale)."""
+    target_scaler = net.target_scaler
+    if scaler is None and target_scaler is None:
+        return X, Y, validation
+    n_in, n_out = len(net.inputs), len(net.outputs)
+
+    def seen(X, Y, x_name, y_name):
+        if scaler is not None:
+            X = scaler.transform(_matrix(X, x_name, n_in, "input"))
+        if target_scaler is not None:
+            Y = target_scaler.transform(_matrix(Y, y_name, n_out, "output"))
+        return X, Y
+
+    X, Y = seen(X, Y, "X", "Y")
+    if validation is not None:
+        try:
+            X_val, Y_val = validation
+        except (TypeError, ValueError):
+            raise NeuronsimTypeError("validation must be a pair (X_val, Y_val)") from None
+        validation = seen(X_val, Y_val, "X_val", "Y_val")
+    return X, Y, validation
 
 
 class _Run:
@@ -241,7 +382,12 @@ class _Run:
         shuffled = self.shuffle and self.batch_size < n
         # in order, a batch is a slice (a view of the data, no copy); shuffled, an index array
         order = self.rng.permutation(n) if shuffled else None
-        lr, mean = self.optimizer.lr_at(epoch - 1), self.reduction == "mean"
+        try:
+            lr = self.optimizer.lr_at(epoch - 1)  # before any weight of this epoch changes
+        except TrainingError as err:
+            err.history = history
+            raise
+        mean = self.reduction == "mean"
         outputs, total, stopped = [], 0.0, None
         for begin in range(0, n, self.batch_size):
             rows = slice(begin, min(begin + self.batch_size, n)) if order is None else \
@@ -252,6 +398,9 @@ class _Run:
                 batch_loss = engine.batch(rows, self.loss, self.fused, outputs)
             except OverflowError:
                 batch_loss = math.inf
+            except NonFiniteError as err:  # a pass overflowed: the engine named row and neuron
+                engine.sync()  # the graph keeps the last finite parameters
+                raise _diverged(epoch, str(err), history, _PassOverflowError) from None
             if not math.isfinite(batch_loss):
                 engine.sync()  # the graph keeps the last finite parameters
                 raise _diverged(epoch, _loss_culprit(plan, batch_loss), history)
@@ -345,6 +494,10 @@ class _Run:
             total, out = self.engine.evaluate(xs, ts, self.loss, self.fused)
         except OverflowError:
             total = math.inf
+        except NonFiniteError as err:
+            data = "the validation data" if self.validation is not None and xs is self.validation[0] \
+                else "the training data"
+            raise _diverged(epoch, f"evaluating {data}, {err}", history, _PassOverflowError) from None
         if not math.isfinite(total):
             raise _diverged(epoch, _loss_culprit(plan, total), history)
         return total, out
@@ -492,9 +645,15 @@ def _loss_culprit(plan, value):
     return f"the loss overflowed{where}"
 
 
-def _diverged(epoch, what, history):
-    err = DivergenceError(f"training diverged at epoch {epoch}: {what}; the network keeps its "
-                          "last finite weights (try a smaller learning rate)")
+class _PassOverflowError(DivergenceError, NonFiniteError):
+    """Training diverged because a forward or backward pass on finite weights overflowed: both a
+    :class:`DivergenceError` (``err.history`` holds the record) and a :class:`NonFiniteError`
+    (the message names the data row and the neuron)."""
+
+
+def _diverged(epoch, what, history, kind=DivergenceError):
+    err = kind(f"training diverged at epoch {epoch}: {what}; the network keeps its "
+               "last finite weights (try a smaller learning rate)")
     history.stop_reason = "diverged"
     err.history = history
     return err
@@ -519,11 +678,6 @@ def _postfix(history):
 
 
 def _progress_bar(enabled, total):
-    isatty = getattr(sys.stderr, "isatty", None)
-    if not enabled or isatty is None or not isatty():
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:     # tqdm is optional at run time: no bar
-        return None
-    return tqdm(total=total, unit="epoch", desc="training", file=sys.stderr, dynamic_ncols=True)
+    """The epoch bar that fits this process (a notebook widget or text bar, a terminal bar, or
+    None in a pipe, CI or a test run): :mod:`neuronsim._progress` decides."""
+    return _progress.bar(total, desc="training", unit="epoch", enabled=enabled)

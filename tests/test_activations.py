@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import BUILTIN_ACTIVATIONS
 from neuronsim import Network, activations
@@ -244,3 +246,104 @@ def test_registrations_are_undone_between_tests():
 
 def test_activation_errors_are_neuronsim_errors():
     assert issubclass(ActivationError, NeuronsimError)
+
+
+# --- every finite z, up to the largest float ---------------------------------------------------
+
+FAR_EXTREMES = [1e308, -1e308, 1.7976931348623157e308, -1.7976931348623157e308, 710.0, -710.0,
+                1e-308, -1e-308, 5e-324, -5e-324, 0.0, 1e154, -1e154]
+
+
+def _finite_everywhere(act, zs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy overflow or invalid-value warning fails too
+        for z in zs:
+            a = act.f(z)
+            fprime = act.df(z, a)
+            assert math.isfinite(a) and math.isfinite(fprime), (act.name, z, a, fprime)
+        Z = np.array(zs, dtype=float)
+        A = act.vf(Z)
+        D = act.vdf(Z, A)
+        assert np.isfinite(A).all() and np.isfinite(D).all(), (act.name, Z, A, D)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_BUILTINS))
+def test_builtins_give_finite_values_and_derivatives_at_the_ends_of_the_float_range(name):
+    _finite_everywhere(activations.get(name), FAR_EXTREMES)
+
+
+def test_gaussian_derivative_at_the_largest_floats_is_zero_not_nan():
+    gaussian = activations.get("gaussian")
+    assert gaussian.derivative(1.7e308) == 0.0 and gaussian.derivative(-1.7e308) == 0.0
+    assert gaussian.vdf(np.array([1.7e308]), gaussian.vf(np.array([1.7e308]))).tolist() == [0.0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=20))
+def test_every_registered_builtin_is_finite_for_any_finite_z(zs):
+    for name in sorted(EXPECTED_BUILTINS):
+        _finite_everywhere(activations.get(name), zs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=20))
+def test_numpy_forms_agree_with_the_scalar_forms_for_any_finite_z(zs):
+    Z = np.array(zs, dtype=float)
+    for name in sorted(EXPECTED_BUILTINS):
+        act = activations.get(name)
+        A, D = act.vf(Z), act.vdf(Z, act.vf(Z))
+        for z, a, fprime in zip(zs, A.tolist(), D.tolist()):
+            assert a == pytest.approx(act.f(z), rel=1e-12, abs=1e-300)
+            assert fprime == pytest.approx(act.df(z, act.f(z)), rel=1e-9, abs=1e-15)  # a(1 − a): 1 ulp of a
+
+
+# --- user activations that fail are explained, not raised raw ----------------------------------
+
+def _one_neuron(activation):
+    net = Network()
+    net.add_neuron("x", "identity")
+    net.add_neuron("h", activation)
+    net.connect("x", "h", 1.0)
+    return net
+
+
+def test_an_activation_that_overflows_is_an_activation_error_naming_it_and_the_neuron():
+    net = _one_neuron(Activation("exp_demo", math.exp, lambda z, a: a))
+    with pytest.raises(ActivationError, match=r"activation 'exp_demo' of neuron 'h' failed at z = 1000.0: "
+                                              r"OverflowError: math range error") as err:
+        net.forward([1000.0])
+    assert isinstance(err.value.__cause__, OverflowError)
+
+
+def test_an_activation_returning_a_string_is_an_activation_error():
+    net = _one_neuron(Activation("text_demo", lambda z: "oops", lambda z, a: 1.0))
+    with pytest.raises(ActivationError, match=r"activation 'text_demo' of neuron 'h' returned str 'oops' "
+                                              r"at z = 2.0; f must return a real number"):
+        net.forward([2.0])
+
+
+def test_an_activation_returning_inf_is_a_non_finite_error_naming_the_neuron():
+    from neuronsim.errors import NonFiniteError
+
+    net = _one_neuron(Activation("inf_demo", lambda z: math.inf, lambda z, a: 1.0))
+    with pytest.raises(NonFiniteError, match=r"neuron 'h': a = f\(z\) is inf at z = 2.0 \(activation 'inf_demo'\)"):
+        net.forward([2.0])
+
+
+def test_a_derivative_that_raises_is_an_activation_error_and_no_gradient_moves():
+    net = _one_neuron(Activation("bad_df_demo", math.tanh, lambda z, a: 1 / 0))
+    net.forward([0.5])
+    with pytest.raises(ActivationError, match=r"derivative of activation 'bad_df_demo' of neuron 'h' failed "
+                                              r"at z = 0.5: ZeroDivisionError") as err:
+        net.backward([0.0])
+    assert isinstance(err.value.__cause__, ZeroDivisionError)
+    assert net.gradients() == [0.0, 0.0]
+
+
+def test_a_derivative_returning_a_string_is_an_activation_error():
+    net = _one_neuron(Activation("text_df_demo", math.tanh, lambda z, a: "slope"))
+    net.forward([0.5])
+    with pytest.raises(ActivationError, match=r"derivative of activation 'text_df_demo' of neuron 'h' returned "
+                                              r"str 'slope'.*df must return a real number"):
+        net.backward([0.0])
+    assert net.gradients() == [0.0, 0.0]

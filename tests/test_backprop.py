@@ -4,6 +4,7 @@ import math
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import close, finite_difference_gradients, random_dags
 from neuronsim import Network
@@ -292,3 +293,73 @@ def test_backward_after_a_structural_edit_needs_a_new_forward_pass(trained_once)
     trained_once.disconnect("x1", "h1")
     with pytest.raises(NeuronsimError, match=r"forward\(\)"):
         trained_once.backward([1.0, 0.0])
+
+
+# --- a backward pass never writes a NaN or inf ----------------------------------------------------
+
+from neuronsim.errors import NonFiniteError  # noqa: E402
+
+
+def tiny_then_huge():
+    """x -> h -> o (identity): w = 3e-308 then 1e308, so o ≈ 3x but δ_h = 1e308 δ_o."""
+    net = Network()
+    for name in ("x", "h", "o"):
+        net.add_neuron(name, "identity")
+    net.connect("x", "h", 3e-308)
+    net.connect("h", "o", 1e308)
+    return net
+
+
+def test_a_delta_that_overflows_names_the_neuron_and_leaves_every_gradient_as_it_was():
+    net = tiny_then_huge()
+    net.forward([1.0])
+    net.backward([2.9])                         # δ_o ≈ 0.1: δ_h ≈ 1e307 is still finite
+    before = net.gradients()
+    with pytest.raises(NonFiniteError, match=r"^neuron 'h': δ = f′\(z\) · Σ w·δ overflowed to inf$"):
+        net.backward([1.0])                     # δ_o ≈ 2: δ_h ≈ 2e308
+    assert net.gradients() == before
+
+
+def test_a_hidden_delta_of_an_activation_whose_derivative_is_nan_names_the_activation():
+    from neuronsim.activations import Activation
+
+    net = Network()
+    net.add_neuron("x", "identity")
+    net.add_neuron("h", Activation("nan_slope_demo", lambda z: z, lambda z, a: math.nan))
+    net.add_neuron("o", "identity")
+    net.connect("x", "h", 1.0)
+    net.connect("h", "o", 1.0)
+    net.forward([1.0])
+    with pytest.raises(NonFiniteError, match=r"neuron 'h': f′\(z\) is nan at z = 1.0 \(derivative of activation "
+                                             r"'nan_slope_demo'\)"):
+        net.backward([0.0])
+    assert net.gradients() == [0.0, 0.0, 0.0, 0.0]
+
+
+_scale = st.sampled_from([1.0, 1e100, 1e154, 1e200, 1e300, 1e308])
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_dags(), _scale, _scale)
+def test_on_any_dag_a_pass_returns_only_finite_numbers_or_refuses_with_gradients_untouched(case, w_scale, x_scale):
+    def clipped(v):
+        return max(-1.7e308, min(1.7e308, v))
+
+    net = case.net
+    net.set_parameters([clipped(p * w_scale) for p in net.parameters()])
+    x = [clipped(v * x_scale) for v in case.x]
+    try:
+        outputs = net.forward(x)
+    except NonFiniteError:
+        return
+    assert all(math.isfinite(v) for v in outputs)
+    assert all(math.isfinite(n.z) and math.isfinite(n.a) for n in net.neurons)
+    net.zero_grad()
+    before = net.gradients()
+    try:
+        value = net.backward(case.target, case.loss)
+    except NonFiniteError:
+        assert net.gradients() == before
+        return
+    assert math.isfinite(value)
+    assert all(math.isfinite(n.delta) for n in net.neurons if n.delta is not None)

@@ -382,3 +382,120 @@ def test_loaders_work_from_a_zipped_package(tmp_path):
                             capture_output=True, text=True, check=False, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["150", "1797"]
+
+
+# -- class names and CSV tables (issue 12) -------------------------------------------------------
+
+from neuronsim.tables import load_csv  # noqa: E402  (this section's own import)
+
+
+@pytest.mark.parametrize("loader, kwargs, classes", [
+    (datasets.iris, {}, ("setosa", "versicolor", "virginica")),
+    (datasets.digits, {}, tuple("0123456789")),
+    (datasets.xor, {}, ("0", "1")),
+    (datasets.moons, {}, ("upper", "lower")),
+    (datasets.circles, {}, ("outer", "inner")),
+    (datasets.two_clusters, {}, ("class_0", "class_1")),
+    (datasets.spirals, {"classes": 3}, ("class_0", "class_1", "class_2")),
+    (datasets.mirror_symmetry, {}, ("asymmetric", "symmetric")),
+    (datasets.parity, {"n": 3}, ("even", "odd")),
+    (datasets.encoder, {}, None),
+    (datasets.negation, {}, None),
+])
+def test_built_in_sets_name_their_classes(loader, kwargs, classes):
+    assert loader(**kwargs).classes == classes
+
+
+def test_iris_class_names_follow_the_species_column():
+    data = datasets.iris()
+    species = [row.split(",")[4] for row in
+               importlib.resources.files("neuronsim").joinpath("data/iris.csv").read_text().splitlines()[1:]]
+    assert [data.classes[label] for label in data.labels] == species
+
+
+def test_a_dataset_checks_its_class_names():
+    with pytest.raises(ShapeError, match="expected 2 distinct class names"):
+        datasets.Dataset([[0.0]], [[1.0]], [1], ("x",), ("y",), "d", "", classes=("a", "b", "c"))
+    with pytest.raises(ShapeError, match="expected 3 distinct class names"):
+        datasets.Dataset([[0.0]], [[1.0, 0.0, 0.0]], [0], ("x",), ("a", "b", "c"), "d", "", classes=("a", "a", "c"))
+
+
+def write(tmp_path, text, name="data.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_csv_integer_labels_are_classes_sorted_numerically(tmp_path):
+    data = load_csv(write(tmp_path, "a,b,y\n1,2,10\n3,4,2\n5,6,0\n7,8,2\n"))
+    assert data.classes == ("0", "2", "10")
+    assert data.labels.tolist() == [2, 1, 0, 1]
+    assert data.Y.tolist() == [[0, 0, 1], [0, 1, 0], [1, 0, 0], [0, 1, 0]]
+    assert data.target_names == ("0", "2", "10")
+
+
+def test_csv_text_labels_are_classes_and_two_give_a_0_1_column(tmp_path):
+    data = load_csv(write(tmp_path, "a,kind\n1,rose\n2,tulip\n3,rose\n"))
+    assert data.classes == ("rose", "tulip")
+    assert data.Y.tolist() == [[0.0], [1.0], [0.0]] and data.target_names == ("kind=tulip",)
+
+
+def test_csv_float_labels_are_a_regression_target(tmp_path):
+    data = load_csv(write(tmp_path, "size,rooms,price\n50,2,120.5\n80,3,210.0\n65,2,150.25\n"))
+    assert data.classes is None and data.labels is None
+    assert data.Y.tolist() == [[120.5], [210.0], [150.25]] and data.target_names == ("price",)
+    assert "regression target" in data.description
+
+
+def test_csv_0_1_labels_written_as_floats_are_still_two_classes(tmp_path):
+    assert load_csv(write(tmp_path, "a,y\n1,0.0\n2,1.0\n")).classes == ("0", "1")
+
+
+def test_csv_task_overrides_the_guess(tmp_path):
+    path = write(tmp_path, "a,y\n1,3\n2,5\n3,3\n")
+    assert load_csv(path, task="regress").Y.tolist() == [[3.0], [5.0], [3.0]]
+    floats = write(tmp_path, "a,y\n1,0.5\n2,1.5\n", "floats.csv")
+    assert load_csv(floats, task="classify").classes == ("0.5", "1.5")
+
+
+def test_csv_classes_flag_is_the_older_spelling_of_task(tmp_path):
+    path = write(tmp_path, "a,y\n1,3\n2,5\n3,3\n")
+    assert load_csv(path, classes=False).classes is None
+    assert load_csv(path, classes=True).classes == ("3", "5")
+    with pytest.raises(ValueRangeError, match="classes=False means task='regress', which contradicts task='classify'"):
+        load_csv(path, classes=False, task="classify")
+
+
+def test_csv_regression_refuses_text_labels(tmp_path):
+    path = write(tmp_path, "a,y\n1,3.5\n2,big\n")
+    with pytest.raises(NeuronsimError, match="column 'y': label 'big' is not a number; a regression target needs numbers"):
+        load_csv(path, task="regress")
+
+
+def test_csv_unknown_task_is_refused(tmp_path):
+    with pytest.raises(ValueRangeError, match="task must be one of 'auto', 'classify', 'regress', got 'cluster'"):
+        load_csv(write(tmp_path, "a,y\n1,2\n"), task="cluster")
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_csv_delimiter_is_detected_from_the_header(tmp_path, delimiter):
+    text = "\n".join(delimiter.join(row) for row in [["a", "b", "y"], ["1.5", "2", "x"], ["3", "4", "z"]]) + "\n"
+    data = load_csv(write(tmp_path, text))
+    assert data.feature_names == ("a", "b") and data.X.tolist() == [[1.5, 2.0], [3.0, 4.0]]
+    assert data.classes == ("x", "z")
+
+
+def test_csv_with_an_unknown_delimiter_names_the_problem(tmp_path):
+    with pytest.raises(NeuronsimError, match=r"the header has a single column \('a b y'\).*separated by something other"):
+        load_csv(write(tmp_path, "a b y\n1 2 3\n"))
+
+
+def test_a_network_given_a_csv_s_classes_answers_with_its_names(tmp_path):
+    import neuronsim
+
+    data = load_csv(write(tmp_path, "x,kind\n-2,small\n-1,small\n1,large\n2,large\n"))
+    assert data.classes == ("large", "small") and data.Y.ravel().tolist() == [1, 1, 0, 0]
+    net = neuronsim.Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
+    net.set_weight("x1", "o1", -1.0)                   # p("small") = sigmoid(-x)
+    net.classes = data.classes
+    assert net.predict_classes(data.X).tolist() == ["small", "small", "large", "large"]

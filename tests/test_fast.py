@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import neuronsim
 from neuronsim import activations, losses
-from neuronsim.errors import NeuronsimError, ShapeError, ValueRangeError
+from neuronsim.errors import NeuronsimError, NeuronsimTypeError, NonFiniteError, ShapeError, ValueRangeError
 
 LOSS_NAMES = ["squared_error", "mse", "binary_cross_entropy", "softmax_cross_entropy"]
 
@@ -339,3 +339,123 @@ def test_fast_training_interrupted_by_an_exception_leaves_the_graph_current():
                   batch_size=8, seed=1, progress=False, metrics=[failing_metric], engine=engine)
         nets[engine] = net
     assert_same_weights(nets["object"], nets["fast"])
+
+
+# --- no silent NaN or infinity (issue 2, batched engine) ---------------------------------------
+
+def chain_net(*links, activations_=None):
+    """x1 -> ... a chain or small DAG given as (src, dst, weight), every unit identity unless
+    ``activations_`` says otherwise; biases 0."""
+    names = []
+    for src, dst, _ in links:
+        names += [n for n in (src, dst) if n not in names]
+    acts = activations_ or {}
+    return neuronsim.Network.from_spec({
+        "neurons": [{"name": n, "activation": acts.get(n, "identity")} for n in names],
+        "edges": [[s, d, w] for s, d, w in links]})
+
+
+def plus_minus_net():
+    """The reviewer's identity 2-2-1 net: weights +2 into h1, −2 into h2, 1 into o1."""
+    return chain_net(("x1", "h1", 2.0), ("x2", "h1", 2.0), ("x1", "h2", -2.0), ("x2", "h2", -2.0),
+                     ("h1", "o1", 1.0), ("h2", "o1", 1.0))
+
+
+def test_a_forward_pass_that_overflows_names_the_first_neuron_and_the_row():
+    engine = plus_minus_net().compile()
+    with pytest.raises(NonFiniteError, match=r"on input row 1: neuron 'h1' has z = inf, a = inf"):
+        engine.forward([[1.0, 1.0], [1e308, 1e308]])
+
+
+def test_a_hidden_overflow_hidden_by_the_next_activation_is_still_refused():
+    # relu(z_h = −inf) = 0 would give a finite output of 0
+    net = chain_net(("x1", "h1", -1e308), ("h1", "o1", 1.0), activations_={"h1": "relu"})
+    net.set_weight("x1", "h1", -1e308)
+    with pytest.raises(NonFiniteError, match=r"row 0: neuron 'h1' has z = -inf, a = 0.0"):
+        net.compile().forward([[10.0]])
+
+
+def test_a_refused_forward_leaves_no_batch_for_backward():
+    engine = plus_minus_net().compile()
+    engine.forward([[1.0, 1.0]])
+    with pytest.raises(NonFiniteError):
+        engine.forward([[1e308, 1e308]])
+    with pytest.raises(NeuronsimError, match=r"needs a forward\(\) pass"):
+        engine.backward([[0.0]])
+
+
+def overflowing_delta_net():
+    """Finite forward and loss, but δ[h0] = w·w·δ[o1] = 1e300 · 1e300: overflows."""
+    return chain_net(("x1", "h0", 1e-300), ("h0", "h1", 1e300), ("h1", "o1", 1e300),
+                     activations_={"o1": "sigmoid"})
+
+
+def test_a_backward_pass_whose_delta_overflows_names_the_neuron_and_adds_no_gradient():
+    net = overflowing_delta_net()
+    engine = net.compile()
+    engine.forward([[1.0], [1.0]])
+    before_graph, before_engine = net.gradients(), engine.grads.copy()
+    with pytest.raises(NonFiniteError, match=r"backward pass overflowed on input row 0: neuron 'h0' has δ = inf"):
+        engine.backward([[0.0], [0.0]], "binary_cross_entropy")
+    assert net.gradients() == before_graph
+    assert engine.grads.tolist() == before_engine.tolist()
+
+
+def test_a_gradient_that_overflows_summed_over_the_batch_names_the_parameter():
+    # per case: δ[h1] = 0.75e308 and ∂C/∂w[x1→h1] = 2 δ = 1.5e308; two cases: inf
+    net = chain_net(("x1", "h1", 0.5), ("h1", "o1", 1.5e308), activations_={"o1": "sigmoid"})
+    engine = net.compile()
+    engine.forward([[2.0], [2.0]])
+    with pytest.raises(NonFiniteError, match=r"gradient of the weight of edge x1 -> h1 summed over the batch is inf"):
+        engine.backward([[0.5], [0.5]], "binary_cross_entropy")
+    assert net.gradients() == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_a_loss_that_overflows_on_finite_outputs_is_refused_naming_the_row():
+    net = chain_net(("x1", "o1", 1e200))
+    engine = net.compile()
+    engine.forward([[0.0], [1.0]])                      # outputs 0 and 1e200: ½(1e200)² overflows
+    with pytest.raises(NonFiniteError, match=r"loss 'squared_error' overflowed on input row 1: it is inf"):
+        engine.backward([[0.0], [0.0]])
+
+
+@pytest.mark.parametrize("bad, error, words", [
+    (float("nan"), NonFiniteError, "must be finite, got nan"),
+    (float("-inf"), NonFiniteError, "must be finite, got -inf"),
+    ("0.5", NeuronsimTypeError, "must be a real number, got str '0.5'"),
+    (None, NeuronsimTypeError, "must be a real number, got NoneType None"),
+    (10**400, NonFiniteError, "must be finite, got 1000.*, too large for a float"),
+], ids=["nan", "-inf", "str", "None", "huge-int"])
+def test_a_bad_weight_written_straight_into_the_graph_is_refused_naming_its_edge(bad, error, words):
+    net = plus_minus_net()
+    engine = net.compile()
+    params = engine.params.copy()
+    net.graph.edges["x2", "h2"]["weight"] = bad
+    with pytest.raises(error, match=r"the weight of edge x2 -> h2 \(read from net.graph\) " + words):
+        engine.forward([[1.0, 1.0]])
+    assert engine.params.tolist() == params.tolist()        # the engine's arrays are untouched
+    with pytest.raises(error, match="edge x2 -> h2"):
+        net.compile()
+
+
+def test_fast_training_that_overflows_is_a_divergence_naming_the_neuron_and_the_data_row():
+    net = plus_minus_net()
+    X = np.array([[1.0, 1.0], [2.0, 1.0], [1e308, 1e308]])
+    with pytest.raises(NonFiniteError, match=r"diverged at epoch 1: the forward pass overflowed on input "
+                                             r"row 2: neuron 'h1' has z = inf") as err:
+        neuronsim.train(net, X, np.zeros((3, 1)), loss="squared_error", optimizer="sgd", epochs=3,
+                        batch_size=2, shuffle=False, progress=False, engine="fast")
+    assert isinstance(err.value, neuronsim.errors.DivergenceError)
+    assert err.value.history.stop_reason == "diverged"
+    assert all(np.isfinite(net.parameters()))
+
+
+def test_fast_training_refuses_a_nan_weight_a_callback_writes_into_the_graph():
+    net = plus_minus_net()
+
+    def spoil(net, history):
+        net.graph.edges["h1", "o1"]["weight"] = float("nan")
+
+    with pytest.raises(NonFiniteError, match=r"the weight of edge h1 -> o1 \(read from net.graph\) must be finite"):
+        neuronsim.train(net, [[0.1, 0.2]], [[0.0]], loss="squared_error", optimizer="sgd", epochs=3,
+                        callbacks=spoil, progress=False, engine="fast")

@@ -121,3 +121,29 @@ def test_step_must_be_positive_and_finite(net, eps):
 def test_tolerances_decide_the_verdict(net):
     assert gradcheck(net, [0.5, -1.0], [1.0, 0.0], rtol=1e-5).ok
     assert not gradcheck(net, [0.5, -1.0], [1.0, 0.0], rtol=0.0, atol=0.0).ok
+
+
+def test_a_pass_that_overflows_is_an_error_not_a_mismatch_of_zero():
+    from neuronsim.errors import NonFiniteError
+
+    net = Network.from_spec([("identity", 2), ("identity", 2), ("identity", 1)], init="constant")
+    for src in ("x1", "x2"):
+        net.set_weight(src, "h1", 2.0)
+        net.set_weight(src, "h2", -2.0)
+    before = (net.parameters(), net.gradients())
+    with pytest.raises(NonFiniteError, match=r"neuron 'h1': z = b \+ Σ w·a overflowed to inf"):
+        gradcheck(net, [1e308, 1e308], [0.0])
+    assert (net.parameters(), net.gradients()) == before
+
+
+def test_a_finite_difference_that_overflows_names_the_parameter():
+    from neuronsim.errors import NonFiniteError
+
+    from neuronsim.losses import Loss
+
+    linear = Loss("linear_demo", lambda a, t: a[0], lambda a, t: [1.0])   # C = a: C(w ± ε) = ±1.5e308
+    net = Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+    net.set_weight("x1", "o1", 0.0)
+    with pytest.raises(NonFiniteError, match=r"^gradcheck: the finite difference gradient of the weight of edge "
+                                             r"x1 -> o1 is inf$"):
+        gradcheck(net, [3.0], [0.0], linear, eps=5e307)

@@ -389,8 +389,8 @@ BROKEN = {
     "no-format": (edited(lambda d: d.pop("format")), SpecError, "format: missing field"),
     "wrong-format": (edited(lambda d: d.update(format="keras")), SpecError,
                      "format: expected 'neuronsim.network', got string \"keras\""),
-    "newer-version": (edited(lambda d: d.update(version=2)), SpecError,
-                      "version: unsupported version 2 (this neuronsim reads 1"),
+    "newer-version": (edited(lambda d: d.update(version=3)), SpecError,
+                      "version: unsupported version 3 (this neuronsim reads 1 and 2"),
     "version-zero": (edited(lambda d: d.update(version=0)), SpecError, "version: unsupported version 0"),
     "version-string": (edited(lambda d: d.update(version="1")), SpecError,
                        "version: expected an integer, got string \"1\""),
@@ -683,3 +683,258 @@ def test_node_link_json_has_every_neuron_and_edge(stepped_net, tmp_path):
     except TypeError:  # networkx < 3.4 calls the key argument "link"
         graph = nx.node_link_graph(data, link="edges")
     assert graph.nodes["h"]["activation"] == "tanh"
+
+
+# --- version 2: preprocessing, classes, target names and scaler travel with the network -----------
+
+import neuronsim  # noqa: E402  (this section's own imports)
+from neuronsim import datasets as _datasets  # noqa: E402
+from neuronsim.preprocessing import Scaler  # noqa: E402
+
+V1_TEXT = ('{"format": "neuronsim.network", "version": 1, '
+           '"neurons": [{"name": "x1", "activation": "identity", "bias": 0.0}, '
+           '{"name": "x2", "activation": "identity", "bias": 0.0}, '
+           '{"name": "o1", "activation": "identity", "bias": 0.5}], '
+           '"edges": [["x1", "o1", 1.0], ["x2", "o1", -2.0]]%s}')
+
+
+def iris_predictor():
+    data = _datasets.iris()
+    net = Network.from_spec([("identity", 4), ("sigmoid", 5), ("sigmoid", 3)], seed=0)
+    net.preprocessing = Scaler.fit(data.X, names=data.feature_names)
+    net.classes = data.classes
+    net.target_names = data.target_names
+    return net
+
+
+def test_classes_and_preprocessing_round_trip_through_save_and_load(tmp_path):
+    net = iris_predictor()
+    path = tmp_path / "net.json"
+    net.save(path)
+    twin = neuronsim.load(path)                          # no with_extras needed
+    assert twin.classes == ("setosa", "versicolor", "virginica")
+    assert twin.target_names == ("setosa", "versicolor", "virginica")
+    assert twin.preprocessing == net.preprocessing and twin.preprocessing.names == net.preprocessing.names
+    X = _datasets.iris().X
+    assert twin.predict(X).tolist() == net.predict(X).tolist()
+    assert twin.predict_classes(X).tolist() == net.predict_classes(X).tolist()
+
+
+def test_a_network_with_version_2_fields_is_written_as_version_2(tmp_path):
+    path = tmp_path / "net.json"
+    io.save(iris_predictor(), path)
+    document = json.loads(path.read_text())
+    assert document["version"] == 2
+    assert document["classes"] == ["setosa", "versicolor", "virginica"]
+    assert document["preprocessing"]["kind"] == "standardize" and len(document["preprocessing"]["offset"]) == 4
+
+
+def test_a_network_without_version_2_fields_is_still_written_as_version_1(tmp_path):
+    document = io.to_document(small_net())
+    assert document["version"] == 1 and "classes" not in document and "preprocessing" not in document
+
+
+def test_a_target_scaler_round_trips(tmp_path):
+    net = Network.from_spec([("identity", 2), ("identity", 1)], seed=0)
+    net.target_scaler = Scaler("standardize", [250.0], [40.0], names=["price"])
+    path = tmp_path / "net.json"
+    net.save(path)
+    twin = io.load(path)
+    assert twin.target_scaler == net.target_scaler
+    assert twin.predict([[1.0, 2.0]]).tolist() == net.predict([[1.0, 2.0]]).tolist()
+
+
+def test_a_hand_written_version_1_file_still_loads(tmp_path):
+    path = tmp_path / "old.json"
+    path.write_text(V1_TEXT % "")
+    net = io.load(path)
+    assert net.predict([[1.0, 1.0]]).tolist() == [[-0.5]]
+    assert net.preprocessing is None and net.classes is None and net.metadata is None
+
+
+def test_an_old_cli_file_with_metadata_standardize_loads_with_that_preprocessing(tmp_path):
+    path = tmp_path / "iris-run.json"
+    path.write_text(V1_TEXT % ', "metadata": {"command": "train", "standardize": {"mean": [1.0, 2.0], '
+                                '"std": [2.0, 0.5]}}')
+    net = io.load(path)
+    assert net.preprocessing == Scaler("standardize", [1.0, 2.0], [2.0, 0.5])
+    assert net.metadata["command"] == "train"
+    # raw (3, 3) -> standardised (1, 2) -> 0.5 + 1 - 4
+    assert net.predict([3.0, 3.0]).tolist() == [-2.5]
+    assert net.predict([3.0, 3.0]).tolist() == [net.forward([1.0, 2.0])[0]]
+
+
+def test_metadata_standardize_null_means_no_preprocessing(tmp_path):
+    path = tmp_path / "net.json"
+    path.write_text(V1_TEXT % ', "metadata": {"standardize": null}')
+    assert io.load(path).preprocessing is None
+
+
+def test_a_preprocessing_field_wins_over_metadata_standardize(tmp_path):
+    net = Network.from_spec([("identity", 2), ("identity", 1)], seed=0)
+    net.preprocessing = Scaler("minmax", [0.0, 0.0], [4.0, 4.0])
+    path = tmp_path / "net.json"
+    net.save(path, metadata={"standardize": {"mean": [1.0, 1.0], "std": [1.0, 1.0]}})
+    assert io.load(path).preprocessing == net.preprocessing
+
+
+@pytest.mark.parametrize("extra, words", [
+    (', "metadata": {"standardize": {"mean": [1.0], "std": [1.0]}}',
+     "metadata.standardize: the Scaler has 1 column but the network has 2 input neurons"),
+    (', "metadata": {"standardize": {"mean": [1.0, 2.0], "std": [1.0, 0.0]}}',
+     "metadata.standardize.std[1]: must be > 0, got 0.0"),
+])
+def test_a_bad_metadata_standardize_is_refused_not_ignored(tmp_path, extra, words):
+    path = tmp_path / "net.json"
+    path.write_text(V1_TEXT % extra)
+    with pytest.raises(SpecError) as info:
+        io.load(path)
+    assert words in str(info.value)
+
+
+def v2_text(extra):
+    return (V1_TEXT % extra).replace('"version": 1', '"version": 2')
+
+
+@pytest.mark.parametrize("text, words", [
+    (V1_TEXT % ', "classes": ["no", "yes"]', 'classes: this field needs "version": 2, the file says version 1'),
+    (v2_text(', "preprocessing": {"kind": "standardize", "offset": [0, 0], "scale": [1, NaN]}'),
+     "preprocessing.scale[1]: must be finite, got nan"),
+    (v2_text(', "preprocessing": {"kind": "standardize", "offset": [0, 0], "scale": [1, 0]}'),
+     "preprocessing.scale[1]: must be > 0, got 0.0"),
+    (v2_text(', "preprocessing": {"kind": "standardize", "offset": [0], "scale": [1]}'),
+     "preprocessing: the Scaler has 1 column but the network has 2 input neurons"),
+    (v2_text(', "preprocessing": [0, 1]'), "preprocessing: expected an object, got array"),
+    (v2_text(', "preprocessing": {"kind": "standardize", "offset": [0, 0]}'), "preprocessing.scale: missing field"),
+    (v2_text(', "target_scaler": {"kind": "log", "offset": [0], "scale": [1]}'),
+     "target_scaler.kind: expected one of 'standardize', 'minmax', got 'log'"),
+    (v2_text(', "classes": ["a", "b", "c"]'), "classes: a single output neuron (o1) needs exactly two class names"),
+    (v2_text(', "classes": ["a", 1]'), "classes[1]: expected a string, got number 1"),
+    (v2_text(', "classes": "ab"'), "classes: expected an array, got string"),
+    (v2_text(', "target_names": ["a", "b"]'), "target_names: the network has 1 output neuron (o1); give one name"),
+])
+def test_bad_version_2_fields_are_refused_naming_the_field(tmp_path, text, words):
+    path = tmp_path / "net.json"
+    path.write_text(text)
+    with pytest.raises(SpecError) as info:
+        io.load(path)
+    assert str(info.value).startswith(f"{path}: ")
+    assert words in str(info.value)
+
+
+def test_load_sets_the_metadata_on_the_network_and_save_writes_it_back(tmp_path):
+    path = tmp_path / "net.json"
+    io.save(small_net(), path, metadata={"epochs": 12})
+    net = io.load(path)
+    assert net.metadata == {"epochs": 12}
+    io.save(net, path)                                  # no metadata given: the network's own
+    assert json.loads(path.read_text())["metadata"] == {"epochs": 12}
+
+
+def test_network_load_is_neuronsim_load(tmp_path):
+    path = tmp_path / "net.json"
+    iris_predictor().save(path, metadata={"note": "x"})
+    net = Network.load(path)
+    assert isinstance(net, Network) and net.classes == ("setosa", "versicolor", "virginica")
+    assert net.metadata == {"note": "x"}
+
+
+def test_save_refuses_a_preprocessing_that_no_longer_fits(tmp_path):
+    net = Network.from_spec([("identity", 2), ("identity", 1)], init="constant")
+    net.preprocessing = Scaler("standardize", [0.0, 0.0], [1.0, 1.0])
+    net.remove_neuron("x2")
+    path = tmp_path / "net.json"
+    with pytest.raises(NeuronsimError, match="preprocessing: the Scaler has 2 columns but the network now has 1"):
+        io.save(net, path)
+    assert not path.exists()
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=50, deadline=None)
+@given(offset=st.lists(finite, min_size=2, max_size=2),
+       scale=st.lists(st.floats(min_value=5e-324, allow_infinity=False), min_size=2, max_size=2),
+       kind=st.sampled_from(["standardize", "minmax"]))
+def test_any_scaler_round_trips_bit_for_bit_through_a_file(offset, scale, kind):
+    net = small_net()
+    net.preprocessing = Scaler(kind, offset, scale, names=["x1", "x2"])
+    text = json.dumps(io.to_document(net), allow_nan=False)
+    twin = io.from_document(json.loads(text))
+    assert twin.preprocessing == net.preprocessing
+    assert bits(twin.preprocessing.offset.tolist() + twin.preprocessing.scale.tolist()) == bits(offset + scale)
+
+
+# --- bounded reading and size limits (issue 11) ---------------------------------------------------
+
+def _network_document(**changes):
+    document = {"format": "neuronsim.network", "version": 1,
+                "neurons": [{"name": "x", "activation": "identity", "bias": 0.0},
+                            {"name": "y", "activation": "tanh", "bias": 0.0}],
+                "edges": [["x", "y", 1.0]]}
+    document.update(changes)
+    return document
+
+
+LONG = "n" * 10**6
+
+
+@pytest.mark.parametrize("changes", [
+    {"edges": [["x", LONG, 1.0]]},
+    {"edges": [[LONG, "y", 1.0]]},
+    {"edges": [["x", "y", 1.0], ["x", "y", 1.0]], "neurons": [{"name": "x", "activation": "identity", "bias": 0},
+                                                             {"name": "y" * 10**6, "activation": "tanh", "bias": 0}]},
+    {"neurons": [{"name": LONG, "activation": "identity", "bias": 0}] * 2},
+    {"neurons": [{"name": "x", "activation": LONG, "bias": 0}]},
+    {"neurons": [{"name": "x", "activation": "identity", "bias": LONG}]},
+    {"neurons": [{"name": "x", "activation": "identity", "bias": 0, LONG: 1}]},
+    {"inputs": [LONG]},
+    {"outputs": ["y", "y" * 10**6, "y" * 10**6]},
+    {LONG: 1},
+    {"metadata": {LONG: [float("nan")]}},
+])
+def test_every_file_value_in_a_load_error_is_shortened(tmp_path, changes):
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(_network_document(**changes)))
+    with pytest.raises(SpecError) as info:
+        io.load(path)
+    assert len(str(info.value)) < 1000
+
+
+def test_a_long_cycle_is_named_in_a_short_message():
+    names = [f"n{i}" for i in range(1000)]
+    document = _network_document(
+        neurons=[{"name": name, "activation": "tanh", "bias": 0} for name in names],
+        edges=[[a, b, 1.0] for a, b in zip(names, names[1:] + names[:1])])
+    with pytest.raises(SpecError, match=r"would close the cycle n0 -> n1 -> .*\(991 more\).* -> n0$") as info:
+        io.from_document(document)
+    assert len(str(info.value)) < 300
+
+
+def test_load_counts_neurons_and_edges_against_max_links_before_building(tmp_path):
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(_network_document()))
+    with pytest.raises(SpecError, match=r"net\.json: neurons, edges: 2 neurons and 1 links .*max_links=4 "):
+        io.load(path, max_links=4)  # 2 x 810 + 455 bytes > 4 x 455
+    assert len(io.load(path, max_links=5)) == 2
+
+
+def test_from_document_takes_max_links_too():
+    with pytest.raises(SpecError, match=r"^neurons, edges: 2 neurons and 1 links"):
+        io.from_document(_network_document(), max_links=1)
+
+
+def test_load_reads_at_most_max_bytes(tmp_path):
+    path = tmp_path / "net.json"
+    text = json.dumps(_network_document())
+    path.write_text(text)
+    with pytest.raises(NeuronsimError, match=f"net\\.json: the file is larger than {len(text) - 1} bytes"):
+        io.load(path, max_bytes=len(text) - 1)
+    assert len(io.load(path, max_bytes=len(text))) == 2
+
+
+def test_a_metadata_key_from_a_file_is_cut_in_the_field_path(tmp_path):
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(_network_document(metadata={"k" * 1000: float("nan")})))
+    with pytest.raises(SpecError, match=r'metadata\["k{77}\.\.\."\]: must be finite, got NaN'):
+        io.load(path)

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -34,10 +35,46 @@ def test_builtins_are_registered():
     assert {"squared_error", "mse", "binary_cross_entropy", "softmax_cross_entropy"} <= set(losses.available())
 
 
-@pytest.mark.parametrize("alias, name", [("sse", "squared_error"), ("bce", "binary_cross_entropy"),
-                                         ("cross_entropy", "softmax_cross_entropy")])
+@pytest.mark.parametrize("alias, name", [("bce", "binary_cross_entropy"), ("cross_entropy", "softmax_cross_entropy"),
+                                         ("ce", "softmax_cross_entropy"), ("CE", "softmax_cross_entropy"),
+                                         ("Cross-Entropy", "softmax_cross_entropy"),
+                                         ("mean_squared_error", "mse"), ("MSE", "mse"),
+                                         ("Binary Cross Entropy", "binary_cross_entropy")])
 def test_aliases_resolve_to_the_builtin(alias, name):
     assert losses.get(alias) is losses.get(name)
+
+
+@pytest.mark.parametrize("name", ["sse", "l2", "L2"])
+def test_ambiguous_squared_loss_names_are_refused_with_the_choices(name):
+    with pytest.raises(LossError, match=r"is ambiguous: .*'squared_error' is ½ Σ \(a − t\)².*'mse' is the mean") as err:
+        losses.get(name)
+    assert "name one of: binary_cross_entropy, mse, softmax_cross_entropy, squared_error" in str(err.value)
+
+
+def test_mse_alias_gives_the_torch_and_sklearn_number():
+    # torch.nn.MSELoss()(a, t) for one case: mean over outputs of (a − t)²
+    assert losses.get("mse").f([1.0, 4.0], [0.0, 0.0]) == 8.5
+    assert losses.get("mse").vf(np.array([[1.0, 4.0]]), np.array([[0.0, 0.0]])).tolist() == [8.5]
+    assert losses.get("mse").df([1.0, 4.0], [0.0, 0.0]) == [1.0, 4.0]
+
+
+def test_available_lists_canonical_names_only():
+    assert losses.available() == ["binary_cross_entropy", "mse", "softmax_cross_entropy", "squared_error"]
+
+
+def test_an_alias_works_as_the_loss_of_backward_and_of_the_fast_engine():
+    net = Network.from_spec([("identity", 2), ("identity", 3)], seed=0)
+    x, t = [0.5, -1.0], [0.0, 1.0, 0.0]
+    net.forward(x)
+    assert net.backward(t, "ce") == net.backward(t, "softmax_cross_entropy")
+    engine = net.compile()
+    engine.forward([x])
+    assert engine.backward([t], "ce") == pytest.approx(net.loss(x, t, "softmax_cross_entropy"), rel=1e-12)
+
+
+def test_unknown_loss_message_lists_the_aliases_too():
+    with pytest.raises(LossError, match=r"unknown loss 'hinge'; known: .* \(aliases: .*bce.*ce.*mean_squared_error"):
+        losses.get("hinge")
 
 
 def test_unknown_loss_lists_the_known_ones():
@@ -239,3 +276,70 @@ def test_register_takes_only_a_loss(isolated_registries):
 
 def test_loss_errors_are_neuronsim_errors():
     assert issubclass(LossError, NeuronsimError)
+
+
+# --- softmax cross-entropy at any scale of logits ----------------------------------------------
+
+def _within_ulps(x, y, n=4, scale=0.0):
+    return abs(x - y) <= n * math.ulp(max(abs(x), abs(y), scale))
+
+
+@pytest.mark.parametrize("logit", [2.0 ** 34, 1e16, 1e300, -1e300])
+def test_softmax_cross_entropy_of_equal_huge_logits_is_log_2(logit):
+    sce = losses.get("softmax_cross_entropy")
+    assert sce.f([logit, logit], [0.5, 0.5]) == math.log(2.0)
+    assert sce.df([logit, logit], [0.5, 0.5]) == [0.0, 0.0]
+    assert sce.vf(np.array([[logit, logit]]), np.array([[0.5, 0.5]])).tolist() == [math.log(2.0)]
+    assert sce.vdf(np.array([[logit, logit]]), np.array([[0.5, 0.5]])).tolist() == [[0.0, 0.0]]
+
+
+def test_softmax_cross_entropy_of_logits_far_beyond_each_other_is_finite_where_the_target_is_zero():
+    sce = losses.get("softmax_cross_entropy")
+    z, t = [1.7e308, -1.7e308], [1.0, 0.0]     # z₂ − z₁ is −inf: softmax is exactly (1, 0)
+    assert sce.f(z, t) == 0.0 and sce.df(z, t) == [0.0, 0.0]
+    assert sce.vf(np.array([z]), np.array([t])).tolist() == [0.0]
+    assert sce.vdf(np.array([z]), np.array([t])).tolist() == [[0.0, 0.0]]
+
+
+_exact_grid = st.tuples(st.integers(-10, 960),
+                        st.lists(st.integers(-2 ** 20, 2 ** 20), min_size=1, max_size=5),
+                        st.integers(-2 ** 30, 2 ** 30),
+                        st.lists(st.floats(0.0, 1.0), min_size=5, max_size=5))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_exact_grid)
+def test_softmax_cross_entropy_is_invariant_under_an_exactly_representable_shift(case):
+    # z_i = k_i 2^e and c = m 2^e: z + c is exact, so is (z + c) − max(z + c); |c| reaches ~1e298
+    e, ks, m, mass = case
+    z = [math.ldexp(k, e) for k in ks]
+    shifted = [math.ldexp(k + m, e) for k in ks]
+    t = mass[:len(z)]
+    sce = losses.get("softmax_cross_entropy")
+    assert _within_ulps(sce.f(shifted, t), sce.f(z, t), 2)
+    assert all(_within_ulps(g, h, 2) for g, h in zip(sce.df(shifted, t), sce.df(z, t)))
+    Z, S, T = np.array([z]), np.array([shifted]), np.array([t])
+    assert _within_ulps(float(sce.vf(S, T)[0]), float(sce.vf(Z, T)[0]), 2)
+    assert all(_within_ulps(g, h, 2) for g, h in zip(sce.vdf(S, T)[0], sce.vdf(Z, T)[0]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=5), st.floats(-1e300, 1e300),
+       st.lists(st.floats(0.0, 1.0), min_size=5, max_size=5))
+def test_softmax_cross_entropy_of_shifted_logits_equals_the_value_from_z_minus_max_z(z, c, mass):
+    # whatever rounding z + c suffered, the loss is that of the logits actually given: computed
+    # here from d = z − max z with exact sums, the loss and gradient agree to a few ulps
+    logits = [v + c for v in z]
+    t = mass[:len(z)]
+    top = max(logits)
+    d = [v - top for v in logits]
+    log_norm = math.log(math.fsum(math.exp(v) for v in d))
+    loss = -math.fsum(y * (v - log_norm) for y, v in zip(t, d) if y)
+    grad = [math.exp(v - log_norm) * math.fsum(t) - y for v, y in zip(d, t)]
+    scale = max(abs(log_norm), max(abs(v) for v in d)) * max(1.0, math.fsum(t))
+    sce = losses.get("softmax_cross_entropy")
+    assert _within_ulps(sce.f(logits, t), loss, 8, scale)
+    assert all(_within_ulps(g, r, 8, 1.0) for g, r in zip(sce.df(logits, t), grad))
+    L, T = np.array([logits]), np.array([t])
+    assert _within_ulps(float(sce.vf(L, T)[0]), loss, 8, scale)
+    assert all(_within_ulps(g, r, 8, 1.0) for g, r in zip(sce.vdf(L, T)[0], grad))

@@ -604,3 +604,365 @@ def test_an_integer_too_large_for_a_float_is_a_range_error_not_an_overflow():
     net = Network()
     with pytest.raises(ValueRangeError, match="too large for a float"):
         net.add_neuron("h", "sigmoid", bias=10 ** 400)
+
+
+# --- the network as a predictor: preprocessing, classes, predict* (issue 12) ---------------------
+
+from neuronsim import datasets as _datasets  # noqa: E402  (this section's own imports)
+from neuronsim.preprocessing import Scaler  # noqa: E402
+
+
+@pytest.fixture
+def iris_net():
+    """A 4-5-3 sigmoid network carrying the iris standardisation and species names."""
+    data = _datasets.iris()
+    net = Network.from_spec([("identity", 4), ("sigmoid", 5), ("sigmoid", 3)], seed=0)
+    net.preprocessing = Scaler.fit(data.X, names=data.feature_names)
+    net.classes = data.classes
+    return net
+
+
+def test_predict_takes_raw_rows_and_equals_the_bare_network_on_standardised_rows(iris_net):
+    X = _datasets.iris().X[::10]
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    iris_net.preprocessing = Scaler("standardize", mean, std)
+    bare = [iris_net.forward(row) for row in ((X - mean) / std).tolist()]
+    assert iris_net.predict(X).tolist() == bare
+
+
+def test_predict_of_one_1d_row_is_one_1d_row_of_outputs(iris_net):
+    x = [5.1, 3.5, 1.4, 0.2]
+    out = iris_net.predict(x)
+    assert out.shape == (3,)
+    assert out.tolist() == iris_net.predict([x])[0].tolist()
+
+
+def test_predict_of_a_1d_row_of_the_wrong_width_says_what_a_1d_x_is(iris_net):
+    with pytest.raises(ShapeError, match=r"a single row \(1-D\) needs 4 values, one per input neuron, got 3"):
+        iris_net.predict([1.0, 2.0, 3.0])
+
+
+def test_predict_of_a_one_input_network_takes_a_1d_row_as_one_row():
+    net = Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+    assert net.predict([2.0]).tolist() == [2.0]
+    assert net.predict([[2.0], [3.0]]).tolist() == [[2.0], [3.0]]
+
+
+def test_predict_maps_outputs_back_through_the_target_scaler():
+    net = Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+    net.target_scaler = Scaler("standardize", [100.0], [10.0])
+    assert net.predict([[0.5], [-1.0]]).tolist() == [[105.0], [90.0]]
+
+
+def test_predict_refuses_a_preprocessing_that_no_longer_fits_the_inputs():
+    net = Network.from_spec([("identity", 2), ("identity", 1)], init="constant")
+    net.preprocessing = Scaler("standardize", [0.0, 0.0], [1.0, 1.0])
+    net.remove_neuron("x2")
+    with pytest.raises(ShapeError, match="preprocessing: the Scaler has 2 columns but the network now has 1 input neuron"):
+        net.predict([[1.0]])
+
+
+def test_predict_classes_answers_with_the_class_of_the_largest_output(iris_net):
+    net = Network.from_spec([("identity", 2), ("identity", 3)], init="constant")
+    net.set_weight("x1", "o2", 2.0)
+    net.set_weight("x2", "o3", 3.0)
+    net.classes = ["a", "b", "c"]
+    assert net.predict_classes([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]]).tolist() == ["b", "c", "a"]
+
+
+def test_predict_classes_of_one_row_is_one_name(iris_net):
+    assert iris_net.predict_classes([5.1, 3.5, 1.4, 0.2]) in ("setosa", "versicolor", "virginica")
+    assert isinstance(iris_net.predict_classes([5.1, 3.5, 1.4, 0.2]), str)
+
+
+def test_predict_classes_thresholds_a_single_sigmoid_output_at_one_half():
+    net = Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
+    net.classes = ("no", "yes")
+    assert net.predict_classes([[-0.1], [0.0], [0.1]]).tolist() == ["no", "yes", "yes"]
+
+
+def test_predict_classes_thresholds_a_single_tanh_output_at_zero():
+    net = Network.from_spec([("identity", 1), ("tanh", 1)], init="constant")
+    net.classes = ("minus", "plus")
+    assert net.predict_classes([[-0.1], [0.2]]).tolist() == ["minus", "plus"]
+
+
+def test_predict_classes_without_classes_says_how_to_set_them():
+    net = Network.from_spec([("identity", 1), ("sigmoid", 1)])
+    with pytest.raises(NeuronsimError, match=r"no class names; set them with net.classes = \['name', ...\]"):
+        net.predict_classes([[0.0]])
+
+
+def test_predict_proba_is_the_softmax_of_several_identity_outputs():
+    net = Network.from_spec([("identity", 1), ("identity", 2)], init="constant")
+    net.set_weight("x1", "o2", 2.0)
+    proba = net.predict_proba([[1.0], [1000.0]])     # logits (1, 2) and (1000, 2000): no overflow
+    assert np.allclose(proba[0], [1 / (1 + math.e), math.e / (1 + math.e)])
+    assert proba[1].tolist() == [0.0, 1.0]
+
+
+def test_predict_proba_normalises_several_sigmoid_outputs(iris_net):
+    proba = iris_net.predict_proba(_datasets.iris().X[:5])
+    out = iris_net.predict(_datasets.iris().X[:5])
+    assert np.allclose(proba, out / out.sum(axis=1, keepdims=True))
+    assert np.allclose(proba.sum(axis=1), 1.0)
+
+
+def test_predict_proba_of_one_sigmoid_output_is_one_minus_p_then_p():
+    net = Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
+    p = 1 / (1 + math.exp(-2.0))
+    assert np.allclose(net.predict_proba([2.0]), [1 - p, p])
+    assert net.predict_proba([[0.0]]).tolist() == [[0.5, 0.5]]
+
+
+def test_predict_proba_refuses_outputs_that_are_not_probabilities():
+    net = Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+    with pytest.raises(ValueRangeError, match=r"row 1: output 'o1' is 3.0, not a probability in \[0, 1\]"):
+        net.predict_proba([[0.5], [3.0]])
+    net = Network.from_spec([("identity", 1), ("tanh", 2)], init="constant")
+    with pytest.raises(ValueRangeError, match="normalising outputs into probabilities needs non-negative"):
+        net.predict_proba([[-1.0]])
+
+
+def test_classes_must_name_every_output_or_two_classes_for_one_output():
+    net = Network.from_spec([("identity", 2), ("sigmoid", 3)])
+    with pytest.raises(ShapeError, match=r"classes: the network has 3 output neurons \(o1, o2, o3\); give one "
+                                         r"class name per output, got 2"):
+        net.classes = ["a", "b"]
+    single = Network.from_spec([("identity", 2), ("sigmoid", 1)])
+    with pytest.raises(ShapeError, match=r"a single output neuron \(o1\) needs exactly two class names"):
+        single.classes = ["a", "b", "c"]
+    assert net.classes is None and single.classes is None
+
+
+@pytest.mark.parametrize("names, error, words", [
+    ("abc", NeuronsimTypeError, "classes must be a list of names"),
+    (["a", 2], NeuronsimTypeError, "classes[1] must be a non-empty string, got 2"),
+    (["a", ""], NeuronsimTypeError, "classes[1] must be a non-empty string"),
+    (["a", "a"], ValueRangeError, "classes: names must differ"),
+])
+def test_classes_must_be_distinct_names(names, error, words):
+    net = Network.from_spec([("identity", 2), ("sigmoid", 1)])
+    with pytest.raises(error) as info:
+        net.classes = names
+    assert words in str(info.value)
+
+
+def test_classes_are_stored_as_a_tuple_and_can_be_unset():
+    net = Network.from_spec([("identity", 2), ("sigmoid", 1)])
+    net.classes = ["no", "yes"]
+    assert net.classes == ("no", "yes")
+    net.classes = None
+    assert net.classes is None
+
+
+def test_preprocessing_must_scale_one_column_per_input():
+    net = Network.from_spec([("identity", 2), ("sigmoid", 1)])
+    with pytest.raises(ShapeError, match=r"preprocessing: the Scaler has 3 columns but the network has 2 input "
+                                         r"neurons \(x1, x2\)"):
+        net.preprocessing = Scaler("standardize", [0.0] * 3, [1.0] * 3)
+    with pytest.raises(NeuronsimTypeError, match="preprocessing: expected a neuronsim.preprocessing.Scaler or None, got dict"):
+        net.preprocessing = {"kind": "standardize"}
+    assert net.preprocessing is None
+
+
+def test_a_network_is_a_classifier_or_a_regressor_not_both():
+    net = Network.from_spec([("identity", 1), ("sigmoid", 1)])
+    net.classes = ["no", "yes"]
+    with pytest.raises(NeuronsimError, match="target_scaler: this network has classes"):
+        net.target_scaler = Scaler("standardize", [0.0], [1.0])
+    net.classes = None
+    net.target_scaler = Scaler("standardize", [0.0], [1.0])
+    with pytest.raises(NeuronsimError, match="classes: this network has a target_scaler"):
+        net.classes = ["no", "yes"]
+    with pytest.raises(NeuronsimError, match="predict_proba: this network has a target_scaler"):
+        net.predict_proba([[0.0]])
+
+
+def test_target_names_name_every_output():
+    net = Network.from_spec([("identity", 2), ("identity", 2)])
+    net.target_names = ["price", "volume"]
+    assert net.target_names == ("price", "volume")
+    with pytest.raises(ShapeError, match=r"target_names: the network has 2 output neurons \(o1, o2\); give one "
+                                         r"name per output, got 1"):
+        net.target_names = ["price"]
+
+
+def test_metadata_is_a_dict_or_none():
+    net = Network.from_spec([("identity", 1), ("sigmoid", 1)])
+    assert net.metadata is None
+    net.metadata = {"epochs": 3}
+    assert net.metadata == {"epochs": 3}
+    with pytest.raises(NeuronsimTypeError, match="metadata must be a dict or None, got list"):
+        net.metadata = [1]
+
+
+def test_copy_keeps_preprocessing_classes_target_names_and_metadata(iris_net):
+    iris_net.target_names = ["setosa", "versicolor", "virginica"]
+    iris_net.metadata = {"history": {"loss": [1.0, 0.5]}}
+    twin = iris_net.copy()
+    assert twin.preprocessing == iris_net.preprocessing
+    assert twin.classes == iris_net.classes and twin.target_names == iris_net.target_names
+    assert twin.metadata == iris_net.metadata
+    twin.metadata["history"]["loss"].append(0.1)          # a deep copy: the original is untouched
+    assert iris_net.metadata == {"history": {"loss": [1.0, 0.5]}}
+    X = _datasets.iris().X[:4]
+    assert twin.predict(X).tolist() == iris_net.predict(X).tolist()
+    assert twin.predict_classes(X).tolist() == iris_net.predict_classes(X).tolist()
+
+
+def test_copy_keeps_the_target_scaler():
+    net = Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+    net.target_scaler = Scaler("minmax", [5.0], [2.0])
+    assert net.copy().target_scaler == net.target_scaler
+
+
+# --- a pass on finite inputs never returns NaN or inf ------------------------------------------
+
+from neuronsim import losses as _losses_module  # noqa: E402
+from neuronsim.errors import NonFiniteError  # noqa: E402
+
+
+def plus_minus_two():
+    """Identity 2-2-1: h1 = 2 x1 + 2 x2, h2 = −2 x1 − 2 x2, o1 = h1 + h2 (inf − inf at x = 1e308)."""
+    net = Network.from_spec([("identity", 2), ("identity", 2), ("identity", 1)], init="constant")
+    for src in ("x1", "x2"):
+        net.set_weight(src, "h1", 2.0)
+        net.set_weight(src, "h2", -2.0)
+    return net
+
+
+def snapshot(net):
+    return (net.parameters(), net.gradients())
+
+
+def test_forward_that_overflows_names_the_first_neuron_instead_of_returning_nan():
+    net = plus_minus_two()
+    with pytest.raises(NonFiniteError, match=r"^neuron 'h1': z = b \+ Σ w·a overflowed to inf$"):
+        net.forward([1e308, 1e308])
+
+
+def test_a_refused_forward_leaves_the_neurons_after_the_culprit_without_state():
+    net = plus_minus_two()
+    net.forward([1.0, 1.0])
+    with pytest.raises(NonFiniteError):
+        net.forward([1e308, 1e308])
+    assert net["h1"].z == math.inf                          # the culprit shows what happened
+    assert (net["h2"].z, net["o1"].a) == (None, None)     # nothing stale to mix with
+    with pytest.raises(NeuronsimError, match=r"needs a forward\(\) pass first .*refused forward pass"):
+        net.backward([0.0])
+
+
+def test_predict_that_overflows_names_the_input_row():
+    with pytest.raises(NonFiniteError, match=r"neuron 'h1': z = b \+ Σ w·a overflowed to inf \(input row 2\)"):
+        plus_minus_two().predict([[1.0, 1.0], [2.0, 3.0], [1e308, 1e308]])
+
+
+def test_loss_that_overflows_is_refused():
+    with pytest.raises(NonFiniteError, match=r"neuron 'h1'"):
+        plus_minus_two().loss([1e308, 1e308], [0.0])
+
+
+def test_a_loss_value_that_overflows_names_the_loss():
+    net = Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+    with pytest.raises(NonFiniteError, match=r"loss 'squared_error' overflowed to inf on outputs a = \[1e\+200\]"):
+        net.loss([1e200], [0.0])
+
+
+def test_a_hidden_nan_masked_by_relu_is_still_refused():
+    # relu(nan) is 0: the output alone would look fine
+    net = Network.from_spec([("identity", 2), ("relu", 1), ("identity", 1)], init="constant")
+    net.graph.edges["x1", "h1"]["weight"] = 1e308
+    net.graph.edges["x2", "h1"]["weight"] = -1e308
+    with pytest.raises(NonFiniteError, match=r"neuron 'h1': z = b \+ Σ w·a overflowed to nan"):
+        net.forward([10.0, 10.0])
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_a_non_finite_weight_edited_in_the_graph_is_named_by_forward(bad):
+    net = Network.from_spec([("identity", 2), ("sigmoid", 2), ("sigmoid", 1)], seed=0)
+    net.forward([0.5, 0.5])  # the plan is built: the edit below does not rebuild it
+    net.graph.edges["x1", "h1"]["weight"] = bad
+    with pytest.raises(NonFiniteError, match=rf"^edge x1 -> h1: weight is {bad} in net.graph$"):
+        net.forward([0.5, 0.5])
+
+
+def test_a_string_weight_edited_in_the_graph_is_a_type_error_naming_the_edge():
+    net = Network.from_spec([("identity", 2), ("sigmoid", 2), ("sigmoid", 1)], seed=0)
+    net.forward([0.5, 0.5])
+    net.graph.edges["x2", "h2"]["weight"] = "0.5"
+    with pytest.raises(NeuronsimTypeError, match=r"^edge x2 -> h2: weight in net.graph must be a real number, "
+                                                 r"got str '0.5'$"):
+        net.forward([0.5, 0.5])
+
+
+def test_a_huge_string_weight_is_quoted_briefly():
+    net = Network.from_spec([("identity", 1), ("sigmoid", 1)], seed=0)
+    net.forward([0.5])
+    net.graph.edges["x1", "o1"]["weight"] = "w" * 10 ** 6
+    with pytest.raises(NeuronsimTypeError) as err:
+        net.forward([0.5])
+    assert len(str(err.value)) < 300
+
+
+def test_a_weight_edited_between_forward_and_backward_is_named_and_no_gradient_moves():
+    net = Network.from_spec([("identity", 2), ("sigmoid", 2), ("sigmoid", 1)], seed=0)
+    net.forward([0.5, -0.5])
+    net.backward([1.0])
+    before = snapshot(net)
+    net.graph.edges["h1", "o1"]["weight"] = math.nan
+    with pytest.raises(NonFiniteError, match=r"edge h1 -> o1: weight is nan in net.graph"):
+        net.backward([1.0])
+    net.graph.edges["h1", "o1"]["weight"] = "heavy"
+    with pytest.raises(NeuronsimTypeError, match=r"edge h1 -> o1: weight in net.graph must be a real number"):
+        net.backward([1.0])
+    net.graph.edges["h1", "o1"]["weight"] = before[0][6]
+    assert snapshot(net) == before
+
+
+def _two_outputs():
+    return Network.from_spec([("identity", 1), ("identity", 2)], init="constant")
+
+
+@pytest.mark.parametrize("gradient, message", [
+    (lambda a, t: [1.0, "x"], r"loss 'junk_demo': its gradient ∂C/∂a for output neuron 'o2' must be a real "
+                              r"number, got str 'x'"),
+    (lambda a, t: [1.0, math.nan], r"loss 'junk_demo': its gradient ∂C/∂a for output neuron 'o2' is nan"),
+    (lambda a, t: [1.0], r"loss 'junk_demo': its gradient has 1 values for 2 outputs"),
+    (lambda a, t: None, r"loss 'junk_demo': its gradient ∂C/∂a must be a sequence of 2 numbers, got NoneType"),
+])
+def test_a_custom_loss_giving_junk_is_refused_before_any_gradient_moves(gradient, message):
+    net = _two_outputs()
+    net.forward([1.0])
+    net.backward([0.0, 0.0])
+    before = snapshot(net)
+    junk = _losses_module.Loss("junk_demo", lambda a, t: 1.0, gradient)
+    with pytest.raises((LossError, NonFiniteError), match=message):
+        net.backward([0.0, 0.0], junk)
+    assert snapshot(net) == before
+
+
+def test_a_custom_loss_that_raises_is_a_loss_error_chained_to_its_exception():
+    net = _two_outputs()
+    net.forward([1.0])
+    broken = _losses_module.Loss("broken_demo", lambda a, t: 1.0, lambda a, t: [1.0, 1.0 / 0.0])
+    with pytest.raises(LossError, match=r"loss 'broken_demo' failed on output neurons .*'o1', 'o2'.*"
+                                        r"ZeroDivisionError") as err:
+        net.backward([0.0, 0.0], broken)
+    assert isinstance(err.value.__cause__, ZeroDivisionError)
+    assert net.gradients() == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_a_custom_loss_value_that_is_not_a_number_is_refused_by_loss():
+    net = _two_outputs()
+    odd = _losses_module.Loss("odd_demo", lambda a, t: [1.0], lambda a, t: [0.0, 0.0])
+    with pytest.raises(LossError, match=r"loss 'odd_demo': its value must be a real number, got list \[1.0\]"):
+        net.loss([1.0], [0.0, 0.0], odd)
+
+
+def test_huge_but_finite_values_pass_even_where_the_cheap_check_overflows():
+    # the engine sums every z and a as one cheap check: 1e308 + 1e308 is inf, but no value is
+    net = Network.from_spec([("identity", 1), ("identity", 1), ("identity", 1)], init="constant")
+    assert net.forward([1e308]) == [1e308]
+    assert net.backward([1e308]) == 0.0
+    assert [s.a for s in net.forward_steps([1e308])] == [1e308, 1e308, 1e308]

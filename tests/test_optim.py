@@ -183,3 +183,148 @@ def test_update_refuses_keys_values_and_gradients_of_different_lengths():
 
     with _pytest.raises(ShapeError, match="one entry per parameter"):
         _optim.SGD(momentum=0.5).update(["a", "b"], [1.0], [1.0, 2.0])
+
+
+# --- numbers beyond the float range (issue 4) ----------------------------------------------------
+
+HUGE = 10**400
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: optim.SGD(lr=HUGE), "lr"),
+    (lambda: optim.SGD(momentum=HUGE), "momentum"),
+    (lambda: optim.SGD(weight_decay=HUGE), "weight_decay"),
+    (lambda: optim.Adam(decay=HUGE), "decay"),
+    (lambda: optim.Adam(eps=HUGE), "eps"),
+    (lambda: optim.Adam(betas=(HUGE, 0.9)), r"betas\[0\]"),
+    (lambda: optim.ExponentialDecay(gamma=HUGE), "gamma"),
+    (lambda: optim.StepDecay(every=2, gamma=HUGE), "gamma"),
+    (lambda: optim.LinearDecay(end=HUGE, epochs=10), "end"),
+    (lambda: optim.LinearDecay(end=0.1, epochs=HUGE), "epochs"),
+], ids=["lr", "momentum", "weight_decay", "decay", "eps", "betas", "exp-gamma", "step-gamma",
+        "end", "linear-epochs"])
+def test_an_integer_beyond_the_float_range_is_refused_with_the_argument_named(make, name):
+    with pytest.raises(TrainingError, match=name + r" must be .*, got 1000.*0, too large for a float"):
+        make()
+
+
+def test_a_huge_integer_learning_rate_in_a_saved_file_is_a_spec_error(tmp_path):
+    net = one_weight_net()
+    path = tmp_path / "net.json"
+    net.save(path, optimizer=optim.SGD(lr=0.5))
+    path.write_text(path.read_text().replace('"lr": 0.5', '"lr": 1' + "0" * 400))
+    with pytest.raises(neuronsim.errors.SpecError, match=r"optimizer.config: lr must be > 0, got 1000.*too large"):
+        neuronsim.load(path)
+
+
+# --- schedules that leave the float range (issue 11) -----------------------------------------------
+
+def test_a_rate_beyond_the_float_range_is_refused_naming_the_schedule_epoch_and_value():
+    adam = optim.Adam(lr=1.0, schedule=optim.ExponentialDecay(gamma=1e10))
+    with pytest.raises(TrainingError, match=r"lr of epoch 31 \(from the schedule ExponentialDecay\(gamma="
+                                            r"10000000000.0\)\) must be > 0, got inf"):
+        adam.lr_at(31)
+
+
+def test_a_rate_whose_power_alone_overflows_is_still_computed():
+    # 1e-300 · (1e10)^31 = 1e10: only the intermediate γ^31 is beyond the float range
+    adam = optim.Adam(lr=1e-300, schedule=optim.ExponentialDecay(gamma=1e10))
+    assert adam.lr_at(31) == pytest.approx(1e10, rel=1e-12)
+    assert optim.StepDecay(every=2, gamma=1e10)(62, 1e-300) == pytest.approx(1e10, rel=1e-12)
+    with pytest.raises(TrainingError, match="lr of epoch 61 .*got inf"):
+        adam.lr_at(61)
+
+
+@pytest.mark.parametrize("schedule", [optim.ExponentialDecay(gamma=1e10), optim.StepDecay(every=1, gamma=1e10)],
+                         ids=["exponential", "step"])
+def test_training_stops_with_an_error_when_the_scheduled_rate_overflows_before_changing_a_weight(schedule):
+    net = one_weight_net()                                # x = 0, t = b = 0: every gradient is 0
+    seen = []
+    with pytest.raises(TrainingError, match=r"lr of epoch 31 \(from the schedule \w+Decay\(.*\)\) must be > 0, got inf") as err:
+        train(net, [[0.0]], [[0.0]], loss="squared_error", optimizer=optim.SGD(lr=1.0, schedule=schedule),
+              epochs=100, progress=False, callbacks=lambda net, history: seen.append(history.lr[-1]))
+    assert err.value.history.epochs == 31 and len(seen) == 31 and seen[-1] == pytest.approx(1e300)
+    assert net.parameters() == [1.0, 0.0]
+
+
+def test_a_schedule_called_directly_checks_its_arguments():
+    with pytest.raises(NeuronsimTypeError, match="epoch must be an integer >= 0, got 'a'"):
+        optim.ExponentialDecay(0.5)("a", 1.0)
+    with pytest.raises(TrainingError, match="lr must be > 0, got nan"):
+        optim.StepDecay(2)(1, float("nan"))
+
+
+def test_a_schedule_that_raises_an_arithmetic_error_is_named_with_the_epoch():
+    def broken(epoch, lr):
+        return lr / (epoch - 2)
+
+    with pytest.raises(TrainingError, match=r"lr of epoch 2 \(from the schedule <function .*broken.*>\) could "
+                                            r"not be computed: float division by zero"):
+        optim.SGD(lr=1.0, schedule=broken).lr_at(2)
+
+
+# --- a refused step changes nothing (issue 13) -----------------------------------------------------
+
+def snapshot(optimizer):
+    return optimizer._keys, {slot: values.tolist() for slot, values in optimizer._slots.items()}
+
+
+def test_a_fresh_adam_step_with_an_infinite_gradient_is_refused_and_creates_no_state():
+    net = one_weight_net()
+    net.graph.edges["x1", "o1"]["grad"] = float("inf")
+    adam = optim.Adam()
+    with pytest.raises(neuronsim.errors.ValueRangeError,
+                       match=r"gradient of the weight of edge x1 -> o1 is inf; nothing was changed"):
+        adam.step(net)
+    assert adam.state == {} and net.parameters() == [1.0, 0.0]
+
+
+def test_a_refused_step_after_remove_neuron_keeps_the_removed_neurons_state():
+    net = neuronsim.Network.from_spec([("identity", 1), ("identity", 2), ("identity", 1)], init="constant")
+    net.forward([1.0])
+    net.backward([0.0])
+    adam = optim.Adam(lr=0.01)
+    adam.step(net)
+    before, params = snapshot(adam), net.parameters()
+    net.remove_neuron("h2")
+    net.graph.edges["h1", "o1"]["grad"] = float("nan")
+    with pytest.raises(neuronsim.errors.ValueRangeError, match="edge h1 -> o1 is nan"):
+        adam.step(net)
+    assert snapshot(adam) == before                      # h2's moments and step counts included
+    assert "h2" in adam.state and adam.state["h2"]["t"] == 1.0
+
+
+def test_a_step_whose_update_overflows_on_finite_numbers_is_a_non_finite_error_that_changes_nothing():
+    net = one_weight_net(1e308)
+    net.graph.edges["x1", "o1"]["grad"] = -1e308
+    sgd = optim.SGD(lr=10.0, momentum=0.5)
+    sgd.update([("x1", "o1"), "o1"], [1e308, 0.0], [0.0, 0.0])      # some state to keep
+    before = snapshot(sgd)
+    with pytest.raises(neuronsim.errors.NonFiniteError,
+                       match=r"the weight of edge x1 -> o1 would become inf .*nothing was changed"):
+        sgd.step(net)
+    assert snapshot(sgd) == before and net.parameters() == [1e308, 0.0]
+
+
+def test_update_with_a_result_that_is_not_finite_keeps_keys_and_state():
+    adam = optim.Adam()
+    adam.update(["a", "b"], [0.0, 0.0], [1.0, 1.0])
+    before = snapshot(adam)
+    new = adam.update(["b", "c"], [0.0, 0.0], [float("nan"), 1.0])
+    assert np.isnan(new[0]) and snapshot(adam) == before
+
+
+def test_update_checks_the_learning_rate_it_is_given():
+    sgd = optim.SGD()
+    for lr, error in ((-1.0, TrainingError), ("a", NeuronsimTypeError), (HUGE, TrainingError)):
+        with pytest.raises(error, match="lr must be"):
+            sgd.update(["w"], [1.0], [1.0], lr=lr)
+    assert sgd.state == {}
+
+
+def test_load_state_refuses_values_that_are_not_finite_and_keeps_the_old_state():
+    sgd = optim.SGD(momentum=0.5)
+    sgd.load_state(["a"], {"velocity": [0.25]})
+    with pytest.raises(neuronsim.errors.ValueRangeError, match=r"state slot 'velocity' of parameter 'b' must be finite, got inf"):
+        sgd.load_state(["a", "b"], {"velocity": [0.0, float("inf")]})
+    assert sgd.state == {"a": {"velocity": 0.25}}

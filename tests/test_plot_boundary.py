@@ -154,3 +154,15 @@ def test_activation_maps_can_show_inputs_or_chosen_neurons():
     assert [ax.get_title() for ax in chosen.axes if ax.images] == ["o1", "h1"]
     with pytest.raises(TopologyError, match="h9"):
         activation_maps(net, neurons=["h9"])
+
+
+def test_activation_maps_take_raw_rows_and_scale_them_as_predict_does():
+    from neuronsim.preprocessing import Scaler
+
+    net = xor_net()
+    net.preprocessing = Scaler("standardize", offset=[10.0, -5.0], scale=[4.0, 0.5])
+    fig = activation_maps(net, extent=(6.0, 14.0, -6.0, -4.0), resolution=9)   # raw units
+    panel = next(ax for ax in fig.axes if ax.get_title() == "o1")
+    values = np.asarray(panel.images[0].get_array())
+    assert values[0, 0] == pytest.approx(net.predict([6.0, -6.0])[0])       # the lower-left corner
+    assert values[-1, -1] == pytest.approx(net.predict([14.0, -4.0])[0])    # the upper-right corner

@@ -11,7 +11,8 @@ import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
 from neuronsim import Network  # noqa: E402
-from neuronsim.errors import NeuronsimError, TopologyError  # noqa: E402
+from neuronsim.errors import NeuronsimError, NeuronsimTypeError, TopologyError, ValueRangeError  # noqa: E402
+from neuronsim.plot import layout  # noqa: E402
 from neuronsim.plot.topology import NO_VALUE_COLOUR, drawn_edges, topology  # noqa: E402
 from conftest import assert_png_has_content as png_with_content  # noqa: E402
 
@@ -245,3 +246,129 @@ def test_a_two_thousand_neuron_network_renders(tmp_path):
     big_widths = [w for _, w in drawn_edges(ax).values()]
     assert max(big_widths) < max(small_widths)
     assert_png_has_content(ax.figure, tmp_path / "big.png")
+
+
+# --- hundreds of links stay readable --------------------------------------------------------
+
+def wide_skip_network():
+    """4-32-32-3 (tanh, sigmoid outputs) plus 40 links that skip layers: 1,288 links in all."""
+    rng = np.random.default_rng(0)
+    hidden1 = [f"h1_{i}" for i in range(1, 33)]
+    hidden2 = [f"h2_{i}" for i in range(1, 33)]
+    outputs = ["o1", "o2", "o3"]
+    skips = [[f"x{i}", o] for i in range(1, 5) for o in outputs]
+    skips += [[str(h), str(rng.choice(outputs))] for h in rng.choice(hidden1, 12, replace=False)]
+    skips += [[f"x{i}", str(h)] for i in range(1, 5) for h in rng.choice(hidden2, 4, replace=False)]
+    net = Network.from_spec({"layers": [("identity", 4), ("tanh", 32), ("tanh", 32), ("sigmoid", 3)],
+                             "edges": skips}, seed=1, init="xavier")
+    net.forward([5.1, 3.5, 1.4, 0.2])
+    return net
+
+
+def test_a_threshold_hides_the_weak_links_and_keeps_the_scale():
+    net = wide_skip_network()
+    weights = {key: abs(net.weight(*key)) for key in net.graph.edges()}
+    threshold = float(np.median(list(weights.values())))
+    ax = topology(net, min_weight=threshold)
+    drawn = drawn_edges(ax)
+    assert set(drawn) == {key for key, w in weights.items() if w >= threshold}
+    assert set(ax.neuronsim_artists["hidden"]) == {key for key, w in weights.items() if w < threshold}
+    assert sum(len(c.get_paths()) for c in ax.neuronsim_artists["edges"]) == len(drawn)
+    curved = {key for c in ax.neuronsim_artists["edges"] if c.get_gid() == "neuronsim-arcs"
+              for key in c.neuronsim_edges}
+    assert curved and all(weights[key] >= threshold for key in curved)
+    everything = drawn_edges(topology(net, colorbar=False))
+    assert all(np.allclose(drawn[key][0][:3], everything[key][0][:3]) for key in drawn)  # same colours
+
+
+def test_the_default_threshold_draws_every_link():
+    net = wide_skip_network()
+    ax = topology(net)
+    assert len(drawn_edges(ax)) == net.graph.number_of_edges() == 1288
+    assert ax.neuronsim_artists["hidden"] == []
+
+
+def test_width_and_opacity_grow_with_the_weights_magnitude_among_hundreds_of_links():
+    net = wide_skip_network()
+    drawn = drawn_edges(topology(net))
+    keys = sorted(drawn, key=lambda key: abs(net.weight(*key)))
+    widths = [drawn[key][1] for key in keys]
+    alphas = [drawn[key][0][3] for key in keys]
+    assert widths == sorted(widths) and alphas == sorted(alphas)
+    assert alphas[0] < 0.15 and alphas[-1] > 0.6          # weak links a haze, strong ones clear
+    assert widths[-1] > 5 * widths[0] and widths[-1] <= 1.5  # thin lines when there are many
+
+
+def test_the_strongest_links_are_drawn_last():
+    net = wide_skip_network()
+    for collection in topology(net).neuronsim_artists["edges"]:
+        magnitudes = [abs(net.weight(*key)) for key in collection.neuronsim_edges]
+        assert magnitudes == sorted(magnitudes)
+
+
+def test_a_small_network_keeps_bold_links():
+    net = dag()
+    drawn = drawn_edges(topology(net))
+    strongest = max(drawn, key=lambda key: abs(net.weight(*key)))
+    assert drawn[strongest][0][3] == pytest.approx(1.0) and drawn[strongest][1] == pytest.approx(4.5)
+    assert min(colour[3] for colour, _ in drawn.values()) >= 0.5
+
+
+def arrival_and_departure_points(ax):
+    """For each skip arc: where it ends its bend into its destination and starts the one out."""
+    arcs = [(key, path) for c in ax.neuronsim_artists["edges"] if c.get_gid() == "neuronsim-arcs"
+            for key, path in zip(c.neuronsim_edges, c.get_paths())]
+    return {key: (tuple(path.vertices[-2]), tuple(path.vertices[1])) for key, path in arcs}
+
+
+@pytest.mark.parametrize("make", [dag, wide_skip_network])
+def test_skip_arcs_into_one_neuron_arrive_at_distinct_points(make):
+    net = make()
+    ax = topology(net)
+    positions = ax.neuronsim_artists["positions"]
+    ends = arrival_and_departure_points(ax)
+    shared = []
+    for role in (0, 1):  # 0: arrivals grouped by destination, 1: departures grouped by source
+        groups = {}
+        for key, points in ends.items():
+            groups.setdefault(key[1 - role], []).append(points[role])
+        shared += [points for points in groups.values() if len(points) > 1]
+    assert shared, "the network should have neurons with several skip arcs"
+    for points in shared:
+        assert len(set(points)) == len(points)
+    for (src, dst), (arrival, departure) in ends.items():
+        # the bends end close to their own neurons: less than half a row and a column away
+        assert abs(arrival[1] - positions[dst][1]) <= 0.3 + 1e-9
+        assert abs(departure[1] - positions[src][1]) <= 0.3 + 1e-9
+
+
+def test_arcs_entering_one_neuron_from_one_side_do_not_cross_before_it():
+    net = wide_skip_network()
+    arcs = {key: path for key, path in layout.skip_arcs(net.graph, layout.layered_layout(net)).items()}
+    checked = 0
+    for target in ("o1", "o2", "o3"):
+        above = [path for (src, dst), path in arcs.items() if dst == target and path.vertices[5][1] >
+                 path.vertices[-1][1]]
+        # sorted by lane height, their arrival heights keep the same order (nested, no crossing)
+        above.sort(key=lambda path: path.vertices[5][1])
+        heights = [path.vertices[-2][1] for path in above]
+        assert heights == sorted(heights) and len(set(heights)) == len(heights)
+        checked += len(above) > 1
+    assert checked
+
+
+def test_the_wide_network_renders_readably(tmp_path):
+    ax = topology(wide_skip_network())
+    assert_png_has_content(ax.figure, tmp_path / "wide.png")
+
+
+@pytest.mark.parametrize("bad, error, words", [
+    (-0.1, ValueRangeError, "min_weight must be >= 0"),
+    (float("nan"), ValueRangeError, "min_weight must be finite"),
+    (float("inf"), ValueRangeError, "min_weight must be finite"),
+    ("0.5", NeuronsimTypeError, "min_weight must be a real number"),
+    (None, NeuronsimTypeError, "min_weight must be a real number"),
+])
+def test_a_bad_threshold_is_refused_by_name(bad, error, words):
+    with pytest.raises(error, match=words):
+        topology(dag(), min_weight=bad)

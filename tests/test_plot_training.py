@@ -107,7 +107,7 @@ def test_deltas_draw_one_line_per_layer_with_a_delta(tmp_path):
     ax = deltas(recorder)
     lines = ax.get_lines()
     assert len(lines) == 3  # the input layer has no δ
-    assert np.allclose(lines[0].get_ydata(), recorder.by_layer("delta")[:, 1])
+    assert np.allclose(lines[0].get_ydata(), recorder.by_layer("delta")["h1_1..h1_3"])
     assert ax.get_yscale() == "log"
     assert_png_has_content(ax.figure, tmp_path / "deltas.png")
 
@@ -237,3 +237,80 @@ def test_a_validation_loss_is_kept_per_epoch():
     history.loss.append(0.4)  # no validation this time
     anim.on_epoch_end(net, history)
     assert anim.val_losses[0] == 0.6 and math.isnan(anim.val_losses[1])
+
+
+# --- the loss legend never covers a curve ---------------------------------------------------
+
+def corner_filling_history():
+    """Curves through every corner: falling losses, rising metrics, a validation loss turning up."""
+    epochs = np.arange(1, 101)
+    return {"loss": list(1 / np.sqrt(epochs)), "val_loss": list(1 / np.sqrt(epochs) + 0.002 * epochs),
+            "metrics": {"accuracy": list(1 - 0.5 / np.sqrt(epochs))},
+            "val_metrics": {"accuracy": list(0.95 - 0.5 / np.sqrt(epochs))}}
+
+
+def drawn_points(ax):
+    """Display coordinates of every data point of every line on ``ax`` (each line's own axes)."""
+    return np.vstack([line.get_transform().transform(np.column_stack(line.get_data()))
+                      for line in ax.get_lines()])
+
+
+def assert_legend_clear_of(legend, axes_list, renderer):
+    box = legend.get_window_extent(renderer)
+    for axes in axes_list:
+        points = drawn_points(axes)
+        inside = ((points[:, 0] >= box.x0) & (points[:, 0] <= box.x1)
+                  & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1))
+        assert not inside.any(), f"the legend covers {int(inside.sum())} plotted points"
+        assert not box.overlaps(axes.get_window_extent(renderer)), "the legend lies over the plot area"
+
+
+def test_loss_legend_covers_no_curve(tmp_path):
+    ax = loss(corner_filling_history())
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    assert_legend_clear_of(ax.get_legend(), [ax], renderer)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["training", "validation", "best: epoch 40"]
+    fig.savefig(tmp_path / "loss.png")
+    # the whole legend is on the saved picture: inside the figure
+    assert fig.bbox.contains(*ax.get_legend().get_window_extent(renderer).p0)
+    assert fig.bbox.contains(*ax.get_legend().get_window_extent(renderer).p1)
+
+
+def test_loss_legend_covers_no_curve_nor_the_metric_axis_labels():
+    ax = loss(corner_filling_history(), metrics=True)
+    right = ax.neuronsim_metrics_ax
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend()
+    assert_legend_clear_of(legend, [ax, right], renderer)
+    box = legend.get_window_extent(renderer)
+    assert box.x0 >= right.yaxis.label.get_window_extent(renderer).x1  # beyond the label "metric"
+    assert all(box.x0 >= t.get_window_extent(renderer).x1 for t in right.get_yticklabels() if t.get_text())
+    assert len(legend.get_texts()) == 5 and fig.bbox.contains(*box.p1)
+
+
+def test_loss_legend_stays_beside_an_axes_given_by_the_caller():
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
+    ax = loss(corner_filling_history(), ax=left, metrics=True)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    assert_legend_clear_of(ax.get_legend(), [ax, ax.neuronsim_metrics_ax], renderer)
+
+
+def test_an_animation_of_a_scaled_network_shows_the_first_raw_row_as_the_neurons_see_it():
+    from neuronsim.preprocessing import Scaler
+
+    net = xor_net()
+    X, Y = datasets.xor()
+    X_raw = X * 100.0 + 7.0
+    net.preprocessing = Scaler.fit(X_raw)
+    anim = TrainingAnimation(net, X_raw, Y, node_color="activation", resolution=8)
+    fake_training(net, anim, 1, X, Y)
+    anim.frame(1)
+    assert anim.template["x1"].a == pytest.approx(net.preprocessing.transform(X_raw[0])[0])
+    assert anim.template["o1"].a == pytest.approx(net.predict(X_raw[0])[0])

@@ -1,4 +1,5 @@
-"""The README's Python examples run as written (in order, sharing one namespace)."""
+"""The README's Python examples each run as written, on their own: every ```python block in a
+fresh namespace and a fresh working directory, so a reader can paste any one of them alone."""
 
 import os
 import re
@@ -9,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
 
 from neuronsim import activations  # noqa: E402
 
@@ -16,29 +18,50 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def python_blocks():
-    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    """``[(heading, code)]``: each python block of the README with the heading it sits under."""
+    text = README.read_text(encoding="utf-8")
+    blocks = []
+    for match in re.finditer(r"```python\n(.*?)```", text, flags=re.S):
+        headings = re.findall(r"^#+ (.+)$", text[:match.start()], flags=re.M)
+        blocks.append((headings[-1] if headings else "top", match.group(1)))
+    return blocks
+
+
+BLOCKS = python_blocks()
+
+# What each block must show, by the heading it sits under: printed text and files written.
+EXPECTED = {
+    "Quickstart": (["-4.4510827315210804e-05", "gradcheck ok", "tolerance", "CheckReport('arctan': ok"], []),
+    "Step through backpropagation": (["a[x1] = 1 (input, clamped)", r"\delta_{\mathrm{h1}}",
+                                      "mean |delta| per layer", "h1..h3"], []),
+    "Pictures": ([], ["topology.png"]),
+    "Fast training, files and the command line": ([], ["net.json"]),
+}
 
 
 def test_readme_has_python_examples():
-    assert len(python_blocks()) >= 4
+    assert len(BLOCKS) >= 4
+    assert set(EXPECTED) <= {heading for heading, _ in BLOCKS}
 
 
-def test_readme_python_examples_run(tmp_path, capsys):
-    namespace = {}
+@pytest.mark.parametrize("heading, code", BLOCKS, ids=[f"{i}-{heading}" for i, (heading, _) in enumerate(BLOCKS)])
+def test_each_readme_python_block_runs_alone(heading, code, tmp_path, capsys):
+    namespace = {"__name__": "__main__"}  # nothing from the test module or from another block
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        for block in python_blocks():
-            exec(compile(block, str(README), "exec"), namespace)
+        exec(compile(code, f"{README} ({heading})", "exec"), namespace)
     finally:
         os.chdir(cwd)
         plt.close("all")
-        if "arctan" in activations.available():  # the README registers it: leave no trace
+        if "arctan" in activations.available():  # the quickstart registers it: leave no trace
             activations.unregister("arctan")
     out = capsys.readouterr().out
-    assert "-4.4510827315210804e-05" in out
-    assert "gradcheck ok" in out
-    assert (tmp_path / "topology.png").exists() and (tmp_path / "net.json").exists()
+    printed, files = EXPECTED.get(heading, ([], []))
+    for text in printed:
+        assert text in out, f"the {heading!r} block should print {text!r}"
+    for name in files:
+        assert (tmp_path / name).exists(), f"the {heading!r} block should write {name}"
 
 
 def test_readme_set_up_commands_match_ci():
@@ -68,3 +91,22 @@ def test_readme_command_line_examples_run(tmp_path):
                                 capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, (args, result.stderr)
     assert (tmp_path / "topo.png").exists() and (tmp_path / "iris-run" / "network.json").exists()
+
+
+def test_help_of_the_package_opens_with_a_map_of_every_module():
+    import importlib
+    import pkgutil
+    import pydoc
+
+    import neuronsim
+
+    first_screen = pydoc.render_doc(neuronsim, renderer=pydoc.plaintext).splitlines()[:40]
+    start = next(i for i, line in enumerate(first_screen) if "Where things are" in line)
+    rows = [line.split() for line in first_screen[start + 3:]]
+    rows = rows[:next(i for i, row in enumerate(rows) if row and set(row[0]) == {"="})]
+    mapped = [row[0] for row in rows]
+    public = sorted(m.name for m in pkgutil.iter_modules(neuronsim.__path__) if not m.name.startswith("_"))
+    assert sorted(mapped) == public  # every module, and nothing else, on the first screen
+    assert all(len(row) > 2 for row in rows)  # each with a line saying what it holds
+    for name in mapped:
+        importlib.import_module(f"neuronsim.{name}")

@@ -426,3 +426,68 @@ def test_network_to_spec_method_is_spec_to_spec():
 @given(random_dags())
 def test_to_spec_rebuilds_random_dags_exactly(case):
     assert_identical(case.net, build(to_spec(case.net)), case.x, case.target, case.loss)
+
+
+# --- bounded reading and size limits (issue 11) ---------------------------------------------------
+
+@pytest.mark.parametrize("spec", [
+    [("identity", 2), ["x" * 10**6]],
+    [("identity", 2), ("x" * 10**6, 1)],
+    [("identity", 2), ("sigmoid", "9" * 10**6)],
+    [("identity", 2), [list(range(10**6)), 1]],
+    {"layers": [("identity", 1), ("sigmoid", 1)], "edges": [list(range(10**6))]},
+    {"layers": [("identity", 1), ("sigmoid", 1)], "edges": [["x1", "o" * 10**6]]},
+    {"layers": [("identity", 1), ("sigmoid", 1)], "edges": [{"src": "x1", "dst": "o1", "k" * 10**6: 1}]},
+    {"layers": [("identity", 1), ("sigmoid", 1)], "inputs": ["x1", 0] * 10**6},
+    {"neurons": [{"name": "n" * 10**6, "activation": "nope" * 10**6}]},
+    {"neurons": ["a", "a" * 10**6, "a" * 10**6]},
+    {"neurons": ["a", "b"], "edges": [["a", "b"]], "init": ["x"] * 10**6},
+    {"neurons": ["a", "b"], "edges": [["a", "b"]], "seed": ["x"] * 10**6},
+    {"layers": [("identity", 1), ("sigmoid", 1)], "k" * 10**6: 1},
+])
+def test_every_user_value_in_a_spec_error_is_shortened(spec):
+    with pytest.raises(NeuronsimError) as info:
+        Network.from_spec(spec)
+    assert len(str(info.value)) < 1000
+
+
+def test_max_links_bounds_and_raises_the_size_limit():
+    layers = [("identity", 3), ("sigmoid", 2)]  # 5 neurons (~9 links' worth) and 6 links
+    with pytest.raises(SpecError, match="max_links=14 "):
+        Network.from_spec(layers, max_links=14)
+    assert len(Network.from_spec(layers, max_links=15)) == 5
+    graph = {"neurons": ["a", "b"], "edges": [["a", "b"]]}
+    with pytest.raises(SpecError, match="2 neurons and 1 links"):
+        Network.from_spec(graph, max_links=4)
+
+
+def test_a_few_aliases_are_fine(tmp_path):
+    path = tmp_path / "aliases.yaml"
+    path.write_text("layers:\n  - &tanh {activation: tanh, size: 2}\n  - *tanh\n  - [sigmoid, 1]\n")
+    assert [n.activation.name for n in Network.from_spec(path, seed=0).neurons][-1] == "sigmoid"
+
+
+def test_a_yaml_merge_key_is_not_a_duplicate(tmp_path):
+    path = tmp_path / "merge.yaml"
+    path.write_text("base: &base {activation: tanh, size: 2}\n"
+                    "layers:\n  - [identity, 1]\n  - {<<: *base, size: 3}\n  - [sigmoid, 1]\n")
+    assert load_spec_file(path)["layers"][1] == {"activation": "tanh", "size": 3}
+
+
+def test_yaml_keeps_reading_exponents_as_floats(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text("x: 1e-3\ny: .5\nz: 2\n")
+    assert load_spec_file(path) == {"x": 0.001, "y": 0.5, "z": 2}
+
+
+def test_max_links_counts_a_graph_specs_neurons_and_edges_before_building():
+    spec = {"layers": [("identity", 2), ("sigmoid", 1)], "neurons": ["extra"], "edges": [["x1", "extra"]]}
+    with pytest.raises(SpecError, match=r"^4 neurons and 3 links would need about 4,605 bytes"):
+        build(spec, max_links=10)  # 4 x 810 + 3 x 455 bytes > 10 x 455
+    assert len(build(spec, max_links=11, seed=0)) == 4
+
+
+def test_a_spec_too_large_for_memory_names_the_cost_and_the_argument():
+    with pytest.raises(SpecError, match=r"1,000,020 neurons and 20,000,000 links would need about 9.91 GB of memory "
+                                        r"\(~810 bytes per neuron, ~455 per link\); the limit is max_links=1,000,000"):
+        build([("identity", 10**6), ("sigmoid", 20)])

@@ -166,3 +166,42 @@ def test_step_generators_validate_their_input_before_the_first_step():
     net.forward([0.0, 0.0])
     with pytest.raises(neuronsim.errors.ShapeError, match="target"):
         net.backward_steps([1.0])
+
+
+# --- the generators refuse what forward() and backward() refuse ---------------------------------
+
+from neuronsim.errors import NonFiniteError  # noqa: E402
+
+
+def test_forward_steps_refuse_an_overflow_at_the_step_of_the_culprit():
+    net = neuronsim.Network.from_spec([("identity", 2), ("identity", 2), ("identity", 1)], init="constant")
+    net.set_weight("x2", "h2", -1.0)
+    steps = net.forward_steps([1e308, 1e308])
+    assert [next(steps).neuron.name for _ in range(2)] == ["x1", "x2"]
+    with pytest.raises(NonFiniteError, match=r"^neuron 'h1': z = b \+ Σ w·a overflowed to inf$"):
+        next(steps)
+
+
+def test_forward_steps_name_a_string_weight_edited_in_the_graph():
+    net = neuronsim.Network.from_spec([("identity", 1), ("tanh", 1)], init="constant")
+    net.forward([1.0])
+    net.graph.edges["x1", "o1"]["weight"] = "1"
+    with pytest.raises(neuronsim.errors.NeuronsimTypeError, match=r"edge x1 -> o1: weight in net.graph"):
+        list(net.forward_steps([1.0]))
+
+
+def test_backward_steps_refuse_an_overflowing_delta_and_restore_the_gradients_of_the_pass():
+    net = neuronsim.Network()
+    for name in ("x", "h", "o"):
+        net.add_neuron(name, "identity")
+    net.connect("x", "h", 3e-308)
+    net.connect("h", "o", 1e308)
+    net.forward([1.0])
+    net.backward([2.9])
+    before = net.gradients()
+    steps = net.backward_steps([1.0])
+    assert next(steps).neuron.name == "o"       # o's gradients are accumulated here...
+    assert net.gradients() != before
+    with pytest.raises(NonFiniteError, match=r"neuron 'h': δ = f′\(z\) · Σ w·δ overflowed to inf"):
+        next(steps)
+    assert net.gradients() == before            # ...and given back when the pass is refused

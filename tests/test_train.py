@@ -163,7 +163,7 @@ def test_divergence_names_the_epoch_and_culprit_and_keeps_finite_weights():
     net = neuronsim.Network.from_spec([("identity", 2), ("relu", 4), ("identity", 1)], seed=0)
     X = np.array([[1.0, 2.0], [3.0, -1.0], [2.0, 2.0]]) * 10
     Y = np.array([[1.0], [0.0], [5.0]])
-    with pytest.raises(DivergenceError, match=r"diverged at epoch \d+: .*(edge \w+ -> \w+|neuron '\w+')") as err:
+    with pytest.raises(DivergenceError, match=r"diverged at epoch \d+: .*(edge \w+ -> \w+|neuron '\w+'|loss '\w+' overflowed)") as err:
         fit(net, X, Y, optimizer=optim.SGD(lr=1e3), epochs=100)
     assert all(math.isfinite(p) for p in net.parameters())
     assert err.value.history.stop_reason == "diverged"
@@ -387,3 +387,188 @@ def test_two_metrics_with_the_same_name_are_refused():
     with pytest.raises(TrainingError, match="two metrics are named"):
         train(net, X, Y, loss="squared_error", optimizer="sgd", epochs=1, progress=False,
               metrics=[lambda t, p: 0.0, lambda t, p: 1.0])
+
+
+# --- numbers beyond the float range; bad weights in the graph; overflowing passes ------------------
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: TargetLoss(10**400), r"TargetLoss\(value\)"),
+    (lambda: Tolerance(10**400), r"Tolerance\(tolerance\)"),
+    (lambda: EarlyStopping(min_delta=10**400), r"EarlyStopping\(min_delta\)"),
+], ids=["target", "tolerance", "min_delta"])
+def test_a_stop_rule_refuses_an_integer_beyond_the_float_range(make, name):
+    with pytest.raises(TrainingError, match=name + r" must be .*, got 1000.*, too large for a float"):
+        make()
+
+
+@pytest.mark.parametrize("engine", ["object", "fast"])
+def test_a_nan_weight_written_into_the_graph_is_refused_before_training_naming_its_edge(engine):
+    net = xor_net()
+    net.graph.edges["x2", "h1"]["weight"] = float("nan")
+    before = net.parameters()
+    with pytest.raises(neuronsim.errors.NonFiniteError, match=r"the weight of edge x2 -> h1 \(read from net.graph\) must be finite, got nan"):
+        fit(net, engine=engine)
+    assert [p for p in net.parameters() if p == p] == [p for p in before if p == p]
+
+
+@pytest.mark.parametrize("engine", ["object", "fast"])
+def test_a_string_weight_written_into_the_graph_is_a_type_error_naming_its_edge(engine):
+    net = xor_net()
+    net.graph.edges["h2", "o1"]["weight"] = "0.5"
+    with pytest.raises(NeuronsimTypeError, match=r"the weight of edge h2 -> o1 .* must be a real number, got str '0.5'"):
+        fit(net, engine=engine)
+
+
+def test_a_data_row_whose_pass_overflows_is_a_divergence_that_names_the_row_and_the_neuron():
+    net = neuronsim.Network.from_spec([("identity", 2), ("identity", 2), ("identity", 1)], init="constant")
+    X = np.array([[1.0, 1.0], [1e308, 1e308]])
+    with pytest.raises(DivergenceError, match=r"diverged at epoch 1: the forward pass overflowed on input row 1: "
+                                              r"neuron 'h1' has z = -?inf") as err:
+        fit(net, X, [[0.0], [0.0]], engine="fast", shuffle=False, batch_size=1)
+    assert isinstance(err.value, neuronsim.errors.NonFiniteError)
+    assert err.value.history.stop_reason == "diverged" and all(map(math.isfinite, net.parameters()))
+
+
+def test_a_validation_row_whose_pass_overflows_is_named_as_validation_data():
+    net = neuronsim.Network.from_spec([("identity", 2), ("identity", 2), ("identity", 1)], init="constant")
+    with pytest.raises(DivergenceError, match=r"evaluating the validation data, the forward pass overflowed on "
+                                              r"input row 1: neuron 'h1'"):
+        fit(net, [[0.1, 0.2]], [[0.0]], engine="fast",
+            validation=([[0.0, 0.0], [1e308, 1e308]], [[0.0], [0.0]]))
+
+
+# --- defaults and preprocessing: train() takes raw rows (issue 12) --------------------------------
+
+from neuronsim.preprocessing import Scaler  # noqa: E402  (this section's own import)
+from neuronsim.training import DEFAULT_LR, default_loss  # noqa: E402
+
+IRIS = datasets.iris()
+
+
+@pytest.mark.parametrize("spec, loss", [
+    ([("identity", 2), ("sigmoid", 1)], "binary_cross_entropy"),
+    ([("identity", 4), ("sigmoid", 3)], "binary_cross_entropy"),
+    ([("identity", 4), ("identity", 3)], "softmax_cross_entropy"),
+    ([("identity", 2), ("identity", 1)], "squared_error"),
+    ([("identity", 2), ("tanh", 1)], "squared_error"),
+    ([("identity", 2), ("relu", 3)], "squared_error"),
+])
+def test_default_loss_follows_the_output_neurons(spec, loss):
+    assert default_loss(neuronsim.Network.from_spec(spec)) == loss
+
+
+def test_default_loss_refuses_what_is_not_a_network():
+    with pytest.raises(NeuronsimTypeError, match="default_loss takes a Network, got list"):
+        default_loss([("identity", 2)])
+
+
+def test_train_without_loss_uses_the_default_loss():
+    chosen, default = xor_net(), xor_net()
+    fit(chosen, loss="binary_cross_entropy", epochs=5)
+    fit(default, loss=None, epochs=5)
+    assert default.parameters() == chosen.parameters()
+
+
+def test_train_without_optimizer_uses_adam_with_the_documented_learning_rate():
+    assert DEFAULT_LR == 0.01
+    chosen, default = xor_net(), xor_net()
+    h1 = train(chosen, XOR_X, XOR_Y, optimizer=optim.Adam(lr=0.01), epochs=5, progress=False)
+    h2 = train(default, XOR_X, XOR_Y, epochs=5, progress=False)
+    assert default.parameters() == chosen.parameters() and h1.loss == h2.loss
+
+
+def iris_net():
+    return neuronsim.Network.from_spec([("identity", 4), ("sigmoid", 5), ("sigmoid", 3)], seed=1)
+
+
+def test_preprocessing_standardize_fits_on_the_training_rows_and_trains_on_scaled_rows():
+    X_train, X_val, Y_train, Y_val = datasets.train_test_split(IRIS, seed=0)
+    scaled, bare = iris_net(), iris_net()
+    h1 = fit(scaled, X_train, Y_train, epochs=3, validation=(X_val, Y_val), preprocessing="standardize",
+             metrics=("accuracy",))
+    scaler = Scaler.fit(X_train)
+    h2 = fit(bare, scaler.transform(X_train), Y_train, epochs=3,
+             validation=(scaler.transform(X_val), Y_val), metrics=("accuracy",))
+    assert scaled.preprocessing == scaler
+    assert bare.preprocessing is None
+    assert scaled.parameters() == bare.parameters()
+    assert (h1.loss, h1.val_loss, h1.metrics, h1.val_metrics) == (h2.loss, h2.val_loss, h2.metrics, h2.val_metrics)
+
+
+def test_preprocessing_minmax_is_stored_on_the_network():
+    net = iris_net()
+    fit(net, IRIS.X, IRIS.Y, preprocessing="minmax")
+    assert net.preprocessing == Scaler.fit(IRIS.X, kind="minmax")
+
+
+def test_a_network_with_preprocessing_takes_raw_rows_and_is_not_refitted():
+    scaler = Scaler("standardize", [5.0, 3.0, 4.0, 1.0], [1.0, 0.5, 2.0, 1.0])
+    carrying, bare = iris_net(), iris_net()
+    carrying.preprocessing = scaler
+    h1 = fit(carrying, IRIS.X, IRIS.Y, epochs=2, preprocessing="standardize")    # the same kind: kept
+    h2 = fit(bare, scaler.transform(IRIS.X), IRIS.Y, epochs=2)
+    assert carrying.preprocessing is scaler
+    assert carrying.parameters() == bare.parameters() and h1.loss == h2.loss
+
+
+def test_a_given_scaler_is_used_as_it_is():
+    scaler = Scaler("minmax", [4.0, 2.0, 1.0, 0.0], [4.0, 2.5, 6.0, 2.5])
+    given, bare = iris_net(), iris_net()
+    fit(given, IRIS.X, IRIS.Y, preprocessing=scaler)
+    fit(bare, scaler.transform(IRIS.X), IRIS.Y)
+    assert given.preprocessing is scaler and given.parameters() == bare.parameters()
+
+
+def test_training_then_predict_on_raw_rows_agrees_with_the_training_accuracy():
+    net = iris_net()
+    history = train(net, IRIS.X, IRIS.Y, epochs=30, batch_size=16, preprocessing="standardize",
+                    metrics=("accuracy",), seed=0, progress=False, stop=None)
+    raw_accuracy = neuronsim.metrics.accuracy(IRIS.Y, net.predict(IRIS.X))
+    assert raw_accuracy > 0.8
+    assert abs(raw_accuracy - history.metrics["accuracy"][-1]) < 0.1
+
+
+@pytest.mark.parametrize("current, asked, words", [
+    (Scaler("minmax", [0.0] * 4, [1.0] * 4), "standardize",
+     "preprocessing='standardize', but the network already has 'minmax' preprocessing"),
+    (Scaler("minmax", [0.0] * 4, [1.0] * 4), Scaler("minmax", [0.0] * 4, [2.0] * 4),
+     "the network already has a different Scaler"),
+    (None, "robust", "preprocessing must be one of 'standardize', 'minmax' or a Scaler, got 'robust'"),
+])
+def test_a_preprocessing_that_differs_from_the_network_s_own_is_refused(current, asked, words):
+    net = iris_net()
+    net.preprocessing = current
+    before = net.parameters()
+    with pytest.raises(TrainingError) as info:
+        fit(net, IRIS.X, IRIS.Y, preprocessing=asked)
+    assert words in str(info.value)
+    assert net.preprocessing is current and net.parameters() == before
+
+
+def test_preprocessing_of_the_wrong_type_or_width_is_refused():
+    with pytest.raises(NeuronsimTypeError, match="preprocessing must be None, 'standardize', 'minmax' or a Scaler, got dict"):
+        fit(iris_net(), IRIS.X, IRIS.Y, preprocessing={"kind": "minmax"})
+    with pytest.raises(ShapeError, match="preprocessing: the Scaler has 2 columns but the network has 4 input neurons"):
+        fit(iris_net(), IRIS.X, IRIS.Y, preprocessing=Scaler("minmax", [0.0, 0.0], [1.0, 1.0]))
+
+
+def test_a_bad_argument_leaves_the_network_without_the_new_preprocessing():
+    net = iris_net()
+    with pytest.raises(TrainingError):
+        fit(net, IRIS.X, IRIS.Y, preprocessing="standardize", epochs=0)
+    assert net.preprocessing is None
+
+
+def test_preprocessing_refuses_rows_that_do_not_fit_the_network():
+    with pytest.raises(ShapeError, match="X has 2 columns but the network has 4 input neurons"):
+        fit(iris_net(), IRIS.X[:, :2], IRIS.Y, preprocessing="standardize")
+
+
+def test_a_target_scaler_scales_the_targets_and_predict_maps_back():
+    X = np.linspace(-1.0, 1.0, 20)[:, None]
+    Y = 300.0 + 50.0 * X
+    net = neuronsim.Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+    net.target_scaler = Scaler.fit(Y)
+    train(net, X, Y, optimizer=optim.SGD(lr=0.5), epochs=200, progress=False)
+    assert np.allclose(net.predict(X), Y, atol=1e-6)
+    assert abs(net.weight("x1", "o1")) < 2.0        # it learnt the scaled targets, not 300 + 50x

@@ -5,6 +5,10 @@
   rule (iteratively: any depth works).
 - :mod:`neuronsim.autograd.bridge`: :func:`expression` writes a network's loss on one case with
   Values; its gradients check the network's edge-by-edge backprop independently.
+- :mod:`neuronsim.autograd.nn`: micrograd's and the seeds' networks of Values, :class:`MLP`
+  (with :class:`Neuron`, :class:`Layer`, :class:`Module`), same calling convention and random
+  draws as micrograd, and :meth:`MLP.to_network` / :meth:`MLP.from_network` to move between a
+  Value MLP and the neuron graph.
 
 Examples
 --------
@@ -17,7 +21,10 @@ Examples
 True
 """
 
+from . import nn
 from .bridge import NetworkExpression, expression
+from .nn import MLP, Layer, Module, Neuron
 from .value import Value, topological_order, zero_grad
 
-__all__ = ["Value", "topological_order", "zero_grad", "expression", "NetworkExpression"]
+__all__ = ["Value", "topological_order", "zero_grad", "expression", "NetworkExpression",
+           "nn", "Module", "Neuron", "Layer", "MLP"]

@@ -46,16 +46,65 @@ _ACTIVATION_FORMS = {
 }
 
 
-def _activation_form(activation, neuron_name):
-    """The Value function of `activation`: its own expression, else the built-in form."""
+def _activation_form(activation, neuron_name, where=None):
+    """The Value function of `activation`: its own expression, else the built-in form.
+
+    `where` replaces "of neuron <neuron_name>" in the error message when given.
+    """
     form = getattr(activation, "expression", None)
     if form is None:
         form = _ACTIVATION_FORMS.get(activation.name)
     if form is None:
+        where = where or f"of neuron {neuron_name!r}"
         raise ActivationError(
-            f"activation {activation.name!r} of neuron {neuron_name!r} has no expression form; "
+            f"activation {activation.name!r} {where} has no expression form; "
             "build it with Activation.from_expression")
     return form
+
+
+# z values at which a resolved form is compared with the activation's own f (both sides of
+# every built-in kink, and far out where saturating forms could differ)
+_PROBES = (-30.0, -2.5, -0.5, -1e-3, 0.0, 1e-3, 0.7, 3.0, 30.0)
+
+
+def checked_activation_form(activation, where):
+    """``(Activation, Value function)`` for a registered name or an Activation, checked once.
+
+    The function is the activation's own expression (``Activation.from_expression``) or the
+    built-in form of its name; it must agree with the activation's ``f`` at a few probe points
+    (an activation reusing a built-in name with another ``f`` is refused). `where` describes
+    the user of the activation in error messages (e.g. "of an MLP layer").
+
+    Raises
+    ------
+    NeuronsimTypeError, ActivationError
+        Not a name or Activation; unknown name; no expression form; a form disagreeing with f.
+
+    Examples
+    --------
+    >>> act, form = checked_activation_form("tanh", "of a neuron")
+    >>> act.name, form(Value(0.5)).data == act.f(0.5)
+    ('tanh', True)
+    """
+    from neuronsim import activations  # activations imports autograd lazily; no cycle
+
+    activation = activations.get(activation)
+    form = _activation_form(activation, None, where)
+    for z in _PROBES:
+        try:
+            a = form(Value(z))
+            f = activation.f(z)
+        except NeuronsimError:  # a form defined on part of the line only (e.g. log) is its own business
+            continue
+        if not isinstance(a, Value):
+            raise ActivationError(f"expression form of activation {activation.name!r} returned "
+                                  f"{type(a).__name__}, not a Value")
+        if not math.isclose(a.data, f, rel_tol=1e-9, abs_tol=1e-12):
+            raise ActivationError(
+                f"activation {activation.name!r} {where}: its f disagrees with its expression form "
+                f"(f({z!r}) = {f!r}, the form gives {a.data!r}); give it another name and build it "
+                "with Activation.from_expression")
+    return activation, form
 
 
 # --- the built-in losses as Value operations --------------------------------------------------

@@ -23,8 +23,8 @@ import numbers
 
 import networkx as nx
 
-from neuronsim._checks import finite_float
-from neuronsim.errors import NeuronsimTypeError, ValueRangeError
+from neuronsim._checks import finite_float, shown
+from neuronsim.errors import NeuronsimError, NeuronsimTypeError, ValueRangeError
 
 __all__ = ["Value", "topological_order", "zero_grad"]
 
@@ -41,7 +41,7 @@ def _operand(x, op):
     if _is_number(x):
         return Value(x)
     raise NeuronsimTypeError(
-        f"operand of {op!r} must be a Value, int or float, got {type(x).__name__}: {x!r}")
+        f"operand of {op!r} must be a Value, int or float, got {type(x).__name__}: {shown(x)}")
 
 
 def _result(data, parents, op, local_grads):
@@ -60,6 +60,13 @@ class Value:
     ----------
     data : int or float
         The number. Stored as a float; NaN and ±inf are rejected.
+    _children : tuple of Value, optional
+        The seeds' and micrograd's spelling, ``Value(data, _children, _op, label)``: the
+        operands `data` was computed from, for code that builds its own expression nodes (see
+        Notes). A str in this place is taken as the label: ``Value(2.0, "a")`` is
+        ``Value(2.0, label="a")``.
+    _op : str, optional
+        The operation that made this Value (only with `_children`; "" for a leaf).
     label : str, optional
         A name for plots and ``repr``.
 
@@ -71,11 +78,17 @@ class Value:
         The user's name; the operation that made this Value: "" for a leaf, else "+", "-",
         "*", "/", "neg", "abs", "**p" (e.g. "**2", "**-0.5"), "exp", "expm1", "log", "log1p",
         "tanh", "sigmoid", "relu", "softplus".
+    parents : tuple of Value
+        The operands (read-only; see :attr:`parents`).
+    _prev, _op
+        Read-only aliases in micrograd's spelling: ``_prev`` is ``frozenset(parents)``, ``_op``
+        is ``op``, so a seed's ``trace``/``draw_dot`` helper runs unchanged.
 
     Raises
     ------
     NeuronsimTypeError
-        If `data` is not an int or float (bool is refused too), or `label` is not a str.
+        If `data` is not an int or float (bool is refused too), `_children` is not a
+        collection of Values, or `_op` or `label` is not a str.
     ValueRangeError
         If `data` is NaN or infinite.
 
@@ -83,6 +96,10 @@ class Value:
     -----
     Local derivatives are taken when an operation runs: after changing a leaf's ``data``,
     rebuild the expression. Values compare by identity, so they can be dict keys.
+
+    A Value made with `_children` records the graph (for pictures) but knows no local
+    derivatives: :meth:`backward` raises NeuronsimError if the gradient has to pass through
+    it. Values made by operations (``a * b``, ``v.tanh()``, ...) carry their derivatives.
 
     Examples
     --------
@@ -93,19 +110,45 @@ class Value:
     (18.666667, 12.111111)
     >>> x
     Value(data=3.0, grad=12.11111111111111, label='x')
+
+    The seeds' constructor and attribute names work too:
+
+    >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b")
+    >>> e = a * b
+    >>> e._op, e._prev == {a, b}
+    ('*', True)
+    >>> Value(-6.0, (a, b), "*", label="e")._prev == {a, b}
+    True
     """
 
     __slots__ = ("data", "grad", "label", "op", "_parents", "_local_grads")
 
-    def __init__(self, data, label=""):
+    def __init__(self, data, _children=(), _op="", label=""):
         if not _is_number(data):
             raise NeuronsimTypeError(
-                f"Value data must be an int or float, got {type(data).__name__}: {data!r}")
+                f"Value data must be an int or float, got {type(data).__name__}: {shown(data)}")
         data = finite_float(data, "Value data")
+        if isinstance(_children, str):  # neuronsim's Value(data, "label")
+            if label or _op:
+                raise NeuronsimTypeError(
+                    f"Value's second argument is the label {shown(_children)} or the _children; "
+                    "with _op or label= given too, pass _children as a tuple of Values")
+            _children, label = (), _children
         if not isinstance(label, str):
             raise NeuronsimTypeError(f"Value label must be a str, got {type(label).__name__}")
-        self.data, self.grad, self.label, self.op = data, 0.0, label, ""
-        self._parents, self._local_grads = (), ()
+        if not isinstance(_op, str):
+            raise NeuronsimTypeError(f"Value _op must be a str, got {type(_op).__name__}")
+        if isinstance(_children, (bytes, dict)) or not hasattr(_children, "__iter__"):
+            raise NeuronsimTypeError(
+                f"Value _children must be a tuple of Values, got {type(_children).__name__}")
+        parents = tuple(_children)
+        for i, parent in enumerate(parents):
+            if not isinstance(parent, Value):
+                raise NeuronsimTypeError(
+                    f"Value _children must hold Values, got {type(parent).__name__} at position {i}")
+        self.data, self.grad, self.label, self.op = data, 0.0, label, _op
+        # None: operands recorded, local derivatives unknown (backward refuses to pass through)
+        self._parents, self._local_grads = parents, (None if parents else ())
 
     @property
     def parents(self):
@@ -118,6 +161,55 @@ class Value:
         True
         """
         return self._parents
+
+    @property
+    def _prev(self):
+        """frozenset of Value: the operands, as micrograd's ``_prev`` (read-only alias).
+
+        Examples
+        --------
+        >>> a = Value(1.0); b = Value(2.0)
+        >>> (a * b)._prev == {a, b}, a._prev
+        (True, frozenset())
+        """
+        return frozenset(self._parents)
+
+    @property
+    def _op(self):
+        """str: the operation that made this Value, as micrograd's ``_op`` (read-only alias).
+
+        Examples
+        --------
+        >>> (Value(1.0) + 2)._op, Value(1.0)._op
+        ('+', '')
+        """
+        return self.op
+
+    def _backward(self):
+        """Pass this Value's ``grad`` one step back, micrograd style: each operand p gets
+        ``p.grad += ∂self/∂p · self.grad``.
+
+        For stepping through backpropagation by hand, one node at a time, as seed 002 does
+        (``o.grad = 1.0; o._backward(); n._backward(); ...``). A leaf does nothing.
+        :meth:`backward` does the whole walk and never reads ``grad`` of inner nodes.
+
+        Raises
+        ------
+        NeuronsimError
+            This Value was made with ``_children`` and has no local derivatives.
+
+        Examples
+        --------
+        >>> x = Value(2.0); w = Value(-3.0)
+        >>> o = x * w
+        >>> o.grad = 1.0; o._backward()
+        >>> x.grad, w.grad
+        (-3.0, 2.0)
+        """
+        if self._local_grads is None:
+            raise NeuronsimError(_no_derivatives(self))
+        for parent, local in zip(self._parents, self._local_grads):
+            parent.grad += local * self.grad
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
@@ -339,6 +431,12 @@ class Value:
         becomes 2.0), as in PyTorch. Call :meth:`zero_grad` or :func:`zero_grad` in between
         to start afresh. The graph is walked without recursion, so depth is unlimited.
 
+        Raises
+        ------
+        NeuronsimError
+            The expression holds a Value made with ``_children`` (no local derivatives); no
+            ``grad`` changes.
+
         Examples
         --------
         >>> a = Value(3.0)
@@ -351,7 +449,11 @@ class Value:
         # This pass's adjoints live apart from .grad: propagating accumulated grads of
         # inner nodes would count earlier passes again.
         adjoint = {id(self): 1.0}
-        for v in reversed(topological_order(self)):
+        order = topological_order(self)
+        for v in order:
+            if v._local_grads is None:  # checked first: no grad changes when this fails
+                raise NeuronsimError(_no_derivatives(v))
+        for v in reversed(order):
             g = adjoint.pop(id(v), 0.0)
             v.grad += g
             for parent, local in zip(v._parents, v._local_grads):
@@ -410,6 +512,13 @@ class Value:
                 else:
                     G.add_edge(*edge, positions=(position,))
         return G
+
+
+def _no_derivatives(v):
+    name = f" {shown(v.label)}" if v.label else ""
+    return (f"Value{name} (data={v.data!r}, op={shown(v.op)}) was made with _children and has no "
+            "local derivatives, so gradients cannot pass through it; build it with Value "
+            "operations (a + b, a * b, v.tanh(), ...)")
 
 
 def topological_order(root):

@@ -187,7 +187,10 @@ def activation_maps(net, X=None, y=None, *, neurons=None, include_inputs=False, 
     net : Network
         Two input neurons.
     X : array_like, shape (n, 2), optional
-        Sets the plane (its range plus ``margin``); default plane [−1, 1]² unless ``extent``.
+        Raw rows, as :meth:`~neuronsim.Network.predict` takes them: they set the plane (its range
+        plus ``margin``); default plane [−1, 1]² unless ``extent``. The plane is drawn in raw
+        units and scaled by ``net.preprocessing`` (when the network has one) before each forward
+        pass, as :func:`decision_boundary` does.
     y : array_like, optional
         Classes of X's rows, as for :func:`decision_boundary`.
     neurons : list of str, optional
@@ -242,8 +245,9 @@ def activation_maps(net, X=None, y=None, *, neurons=None, include_inputs=False, 
     grid_x, grid_y, plane = _grid(points, resolution, margin, extent)
     chosen = [net[name] for name in neurons]
     maps = np.empty((len(chosen), len(plane)))
+    seen = plane if net.preprocessing is None else net.preprocessing.transform(plane)  # raw plane, scaled inputs
     with preserved_state(net):
-        for i, row in enumerate(plane.tolist()):
+        for i, row in enumerate(seen.tolist()):
             net.forward(row)
             maps[:, i] = [n.a for n in chosen]
     limit = float(np.nanmax(np.abs(maps))) if maps.size else 1.0

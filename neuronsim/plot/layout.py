@@ -201,16 +201,21 @@ def layered_layout(net_or_graph, *, sweeps=4, column_gap=1.0, row_gap=1.0):
     return positions
 
 
-def skip_arcs(graph, positions, *, margin=0.6, clearance=0.25, stagger=0.15):
+def skip_arcs(graph, positions, *, margin=0.6, clearance=0.25, stagger=0.15, spread=0.3):
     """Paths for the links that skip columns, routed around every column they skip.
 
-    Each path leaves its source horizontally, bends (a cubic Bézier) to a *lane* above or
-    below the columns it skips, runs along the lane past them and bends back to enter its
-    destination horizontally. The lane is ``margin`` beyond the top (bottom) neuron of every
-    skipped column and its flat run reaches ``clearance`` past them on both sides, so a path
-    keeps at least ``min(margin, clearance)`` from every neuron but its own two ends. The side
-    taken is the one with less climbing. Paths sharing lanes are staggered by ``stagger`` so
-    they nest rather than overlap (in networks with at most 60 such links).
+    Each path leaves its source, bends (a cubic Bézier) to a *lane* above or below the columns
+    it skips, runs along the lane past them and bends back to enter its destination. The lane
+    is ``margin`` beyond the top (bottom) neuron of every skipped column and its flat run
+    reaches ``clearance`` past them on both sides, so a path keeps at least
+    ``min(margin, clearance)`` from every neuron but its own two ends. The side taken is the one
+    with less climbing. Paths sharing lanes are staggered by ``stagger`` so they nest rather
+    than overlap (in networks with at most 60 such links).
+
+    The bends start and end ``clearance`` away from the two neurons, at heights spread by
+    ``spread`` toward the lane's side: of the paths leaving one neuron (or entering one) on the
+    same side, the outermost lane gets the largest offset, so they fan out instead of merging
+    into one line, and never cross on their way. The last stretch runs straight to the neuron.
 
     Parameters
     ----------
@@ -224,6 +229,9 @@ def skip_arcs(graph, positions, *, margin=0.6, clearance=0.25, stagger=0.15):
         Horizontal distance, in x units, kept from columns while the path climbs (at most a
         quarter of the narrowest gap between columns).
     stagger : float, default 0.15
+    spread : float, default 0.3
+        The largest offset of a path's start or end from its neuron's height, as a fraction of
+        the row distance (the smallest vertical gap between neurons of a column).
 
     Returns
     -------
@@ -256,30 +264,77 @@ def skip_arcs(graph, positions, *, margin=0.6, clearance=0.25, stagger=0.15):
         routes.append(((src, dst), side, above if side > 0 else below, skipped[0], skipped[-1]))
     # Longer routes go outside shorter ones they overlap, like nested brackets.
     routes.sort(key=lambda r: (r[4] - r[3], positions[r[0][0]][0]))
-    placed, arcs = [], {}
+    placed, lanes = [], []
     for key, side, lane, first, last in routes:
         if len(routes) <= 60:
             inside = sum(1 for s, f, l in placed if s == side and f <= last and l >= first)
             lane += side * stagger * inside
             placed.append((side, first, last))
-        arcs[key] = _lane_path(positions[key[0]], positions[key[1]], lane, first, last, clearance)
+        lanes.append((key, side, lane, first, last))
+    offsets = _end_offsets(lanes, positions, spread * _row_distance(positions, margin))
+    arcs = {}
+    for key, side, lane, first, last in lanes:
+        arcs[key] = _lane_path(positions[key[0]], positions[key[1]], lane, first, last, clearance,
+                               *offsets[key])
     return arcs
 
 
-def _lane_path(start, end, lane, first, last, clearance):
-    """Out of ``start`` flat, S-bend to the lane, along it past [first, last], S-bend into ``end``."""
+def _row_distance(positions, margin):
+    """The smallest vertical gap between two neurons of one column (``margin`` if none has two)."""
+    columns = {}
+    for x, y in positions.values():
+        columns.setdefault(x, []).append(y)
+    gaps = [float(np.diff(np.sort(ys)).min()) for ys in columns.values() if len(ys) > 1]
+    gaps = [g for g in gaps if g > 0]
+    return min(gaps) if gaps else margin
+
+
+def _end_offsets(lanes, positions, spread):
+    """``{key: (depart, arrive)}``: each path's height offsets at its source and destination.
+
+    The n paths at one end of one neuron heading the same way (up or down to their lanes) get
+    offsets spread · k / n toward their lanes, k = n..1, the lane farthest from the neuron the
+    largest, so that they fan out without crossing; no offset goes past its own lane.
+    """
+    ends = {}
+    for key, side, lane, _, _ in lanes:
+        for end, name in enumerate(key):
+            climb = lane - positions[name][1]
+            way = float(np.sign(climb)) or side
+            ends.setdefault((name, end, way), []).append((abs(climb), key))
+    offsets = {key: [0.0, 0.0] for key, *_ in lanes}
+    for (name, end, way), group in ends.items():
+        group.sort(key=lambda item: (-item[0], item[1]))
+        for k, (climb, key) in enumerate(group):
+            offsets[key][end] = way * min(spread * (len(group) - k) / len(group), climb)
+    return offsets
+
+
+def _lane_path(start, end, lane, first, last, clearance, depart=0.0, arrive=0.0):
+    """Out of ``start`` (its bend starting ``depart`` above it, negative: below), S-bend to the
+    lane, along it past [first, last], S-bend to ``arrive`` above ``end`` and straight into it."""
     (x0, y0), (x1, y1) = start, end
     up_from, up_to = x0 + clearance, first - clearance
     down_from, down_to = last + clearance, x1 - clearance
     rise, fall = (up_to - up_from) / 2, (down_to - down_from) / 2
-    vertices = [(x0, y0), (up_from, y0),
-                (up_from + rise, y0), (up_to - rise, lane), (up_to, lane),
+    y_out, y_in = y0 + depart, y1 + arrive
+    # The bends continue the straight stretches at the ends without a kink (short of the lane).
+    lean_out = _toward(y_out, lane, depart / clearance * rise)
+    lean_in = _toward(y_in, lane, arrive / clearance * fall)
+    vertices = [(x0, y0), (up_from, y_out),
+                (up_from + rise, lean_out), (up_to - rise, lane), (up_to, lane),
                 (down_from, lane),
-                (down_from + fall, lane), (down_to - fall, y1), (down_to, y1),
+                (down_from + fall, lane), (down_to - fall, lean_in), (down_to, y_in),
                 (x1, y1)]
     codes = [Path.MOVETO, Path.LINETO, Path.CURVE4, Path.CURVE4, Path.CURVE4, Path.LINETO,
              Path.CURVE4, Path.CURVE4, Path.CURVE4, Path.LINETO]
     return Path(np.array(vertices, dtype=float), codes)
+
+
+def _toward(y, lane, step):
+    """``y`` moved by ``step`` (signed), but not past ``lane``."""
+    moved = y + step
+    return min(moved, lane) if step > 0 else max(moved, lane) if step < 0 else y
 
 
 def arc_points(path, samples=16):

@@ -8,16 +8,20 @@ for straight links, one :class:`~matplotlib.collections.PathCollection` of Bézi
 that skip columns, and one ``scatter`` for the neurons.
 
 What was drawn is recorded on the Axes as ``ax.neuronsim_artists`` (see :func:`topology`), and
-:func:`drawn_edges` reads back the colour and width given to each link.
+:func:`drawn_edges` reads back the colour and width given to each link. Networks of hundreds of
+links stay readable: weak links are thin and faint under the strong ones, and ``min_weight``
+leaves out the links weaker than a threshold.
 """
 
+import networkx as nx
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.colors import Normalize, to_rgba
 
-from ..errors import NeuronsimError, NeuronsimTypeError, TopologyError
+from .._checks import finite_float, shown
+from ..errors import NeuronsimError, NeuronsimTypeError, TopologyError, ValueRangeError
 from .layout import layered_layout, skip_arcs
 from . import _checks
 
@@ -44,7 +48,7 @@ _NX_LAYOUTS = ("spring", "kamada_kawai", "circular", "shell", "spectral", "rando
 
 def topology(net, ax=None, *, layout="layered", node_color="activation", edge_color="weight",
              labels=True, values=False, highlight=None, colorbar=True, node_cmap=None,
-             edge_cmap=EDGE_CMAP, node_limits=None, edge_limit=None, seed=0):
+             edge_cmap=EDGE_CMAP, node_limits=None, edge_limit=None, min_weight=0.0, seed=0):
     """Draw a network: neurons coloured by a quantity, links sized and coloured by weight.
 
     Parameters
@@ -64,7 +68,7 @@ def topology(net, ax=None, *, layout="layered", node_color="activation", edge_co
         draws every neuron white.
     edge_color : {"weight", "grad"}, default "weight"
         What colours the links, on a diverging map centred on 0 (blue negative, red positive).
-        Line width always grows with |weight|.
+        Line width and opacity always grow with |weight|.
     labels : bool, default True
         Write each neuron's name (dropped above 150 neurons; when the discs are too small for
         names, only inputs and outputs are named, beside them).
@@ -82,6 +86,9 @@ def topology(net, ax=None, *, layout="layered", node_color="activation", edge_co
         0 for δ and bias), e.g. to compare several pictures.
     edge_limit : float, optional
         Fixed limit L of the edge colours and widths: the map spans [−L, L] (default max |w|).
+    min_weight : float, default 0.0
+        Links with |w| < ``min_weight`` are not drawn (the colours and widths of the others
+        keep the scale of every link), e.g. to see the strong paths of a large network.
     seed : int, default 0
         Seed of the randomised networkx layouts.
 
@@ -91,13 +98,24 @@ def topology(net, ax=None, *, layout="layered", node_color="activation", edge_co
         With ``ax.neuronsim_artists``, a dict: ``"nodes"``, the PathCollection of neurons
         (offsets in the order of its attribute ``neuronsim_names``); ``"edges"``, a list of
         collections together holding every link once (each with ``neuronsim_edges``, the
-        ``(src, dst)`` of its lines or paths in order); ``"colorbars"``, a dict with keys
-        ``"edges"`` and ``"nodes"`` for the colorbars drawn; ``"positions"``, the layout.
+        ``(src, dst)`` of its lines or paths in order); ``"hidden"``, the links not drawn
+        (|w| < ``min_weight``); ``"colorbars"``, a dict with keys ``"edges"`` and ``"nodes"``
+        for the colorbars drawn; ``"positions"``, the layout.
+
+    Notes
+    -----
+    Width and opacity of a link both grow with |w| relative to the largest |w| (or
+    ``edge_limit``), and the strongest links are drawn last, on top: in a network of hundreds
+    of links the weak ones fade into a light haze and the strong paths stay readable. Links
+    that skip columns leave their source and arrive at their destination at distinct heights,
+    the outermost highest, so several arcs into one neuron stay apart to the end.
 
     Raises
     ------
     NeuronsimError
         Unknown ``node_color``, ``edge_color`` or layout, or positions missing a neuron.
+    NeuronsimTypeError, ValueRangeError
+        ``min_weight`` is not a number, or is negative or not finite.
     TopologyError
         ``highlight`` names an unknown neuron.
 
@@ -114,6 +132,10 @@ def topology(net, ax=None, *, layout="layered", node_color="activation", edge_co
     ('Axes', 6)
     >>> sum(len(c.neuronsim_edges) for c in ax.neuronsim_artists["edges"])
     10
+    >>> ax = topology(net, min_weight=0.5)           # only the links with |w| >= 0.5
+    >>> drawn = sum(len(c.neuronsim_edges) for c in ax.neuronsim_artists["edges"])
+    >>> drawn + len(ax.neuronsim_artists["hidden"])
+    10
     """
     _checks.network(net, "topology()")
     _checks.axes(ax)
@@ -121,6 +143,7 @@ def topology(net, ax=None, *, layout="layered", node_color="activation", edge_co
         raise NeuronsimError(f"node_color must be one of {', '.join(NODE_QUANTITIES)} or None, got {node_color!r}")
     if edge_color not in EDGE_QUANTITIES:
         raise NeuronsimError(f"edge_color must be one of {', '.join(EDGE_QUANTITIES)}, got {edge_color!r}")
+    min_weight = _min_weight(min_weight)
     graph = net.graph
     neurons = net.neurons
     names = [n.name for n in neurons]
@@ -141,6 +164,13 @@ def topology(net, ax=None, *, layout="layered", node_color="activation", edge_co
     width_limit = edge_limit if edge_limit and edge_color == "weight" else _limit(weights)
     edge_norm = Normalize(-colour_limit, colour_limit)
     edge_map = colormaps[edge_cmap] if isinstance(edge_cmap, str) else edge_cmap
+    # Weak links first, strong ones last (on top); links under the threshold are left out.
+    order = np.argsort(np.abs(weights), kind="stable")
+    hidden = [edge_keys[i] for i in order if abs(weights[i]) < min_weight]
+    order = order[np.abs(weights[order]) >= min_weight]
+    edges = [edges[i] for i in order]
+    edge_keys = [edge_keys[i] for i in order]
+    edge_values, weights = edge_values[order], weights[order]
 
     colorbars = {}
     if colorbar:
@@ -154,7 +184,9 @@ def topology(net, ax=None, *, layout="layered", node_color="activation", edge_co
                 label += "  (grey: none)"
             colorbars["nodes"] = _colorbar(fig, ax, node_norm, node_map, label, 4.0)
 
-    arcs = skip_arcs(graph, positions) if layout == "layered" else {}
+    arcs = {}
+    if layout == "layered":
+        arcs = skip_arcs(nx.DiGraph(edge_keys) if hidden else graph, positions)
     _set_limits(ax, positions, arcs, layered=layout == "layered", outside_labels=False)
     diameter = _node_diameter(ax, positions, layout == "layered")
     if labels and not many and diameter < INSIDE_LABEL_DIAMETER and layout == "layered":
@@ -162,16 +194,14 @@ def topology(net, ax=None, *, layout="layered", node_color="activation", edge_co
         _set_limits(ax, positions, arcs, layered=True, outside_labels=True)
         diameter = _node_diameter(ax, positions, True)
 
-    # Links: width ∝ |w| (thinner and fainter as their number grows), colour by sign.
-    n_edges = max(len(edges), 1)
-    widest = float(np.clip(4.5 * np.sqrt(60.0 / n_edges), 0.5, 4.5))
-    widths = widest * (0.12 + 0.88 * np.abs(weights) / width_limit)
-    alpha = float(np.clip(np.sqrt(300.0 / n_edges), 0.15, 1.0))
-    colours = edge_map(edge_norm(edge_values))
+    # Links: width and opacity grow with |w| (all thinner and fainter as their number grows),
+    # colour by sign.
+    widths, alpha = _edge_strokes(weights, width_limit, len(edges))
+    colours = edge_map(edge_norm(edge_values)).reshape(-1, 4)
     colours[:, 3] = alpha
     lit = np.array([u in highlighted or v in highlighted for u, v in edge_keys], dtype=bool)
     if highlighted:
-        colours[~lit, 3] = alpha * FADED
+        colours[~lit, 3] = colours[~lit, 3] * FADED
         colours[lit, 3] = 1.0
         widths = np.where(lit, widths * 1.6 + 0.6, widths)
     is_arc = np.array([key in arcs for key in edge_keys], dtype=bool)
@@ -216,8 +246,8 @@ def topology(net, ax=None, *, layout="layered", node_color="activation", edge_co
         texts = _write_labels(ax, net, names, positions, faces, diameter, labels, values,
                               node_color, node_values, highlighted, layout == "layered")
     ax.set_axis_off()
-    ax.neuronsim_artists = {"nodes": nodes, "edges": edge_artists, "colorbars": colorbars,
-                            "texts": texts, "positions": positions}
+    ax.neuronsim_artists = {"nodes": nodes, "edges": edge_artists, "hidden": hidden,
+                            "colorbars": colorbars, "texts": texts, "positions": positions}
     return ax
 
 
@@ -247,9 +277,32 @@ def drawn_edges(ax):
 
 # --- pieces ---------------------------------------------------------------------------------
 
-def _positions(net, layout, seed):
-    import networkx as nx
+def _min_weight(value):
+    value = finite_float(value, "topology(): min_weight")
+    if value < 0:
+        raise ValueRangeError(f"topology(): min_weight must be >= 0 (links with |w| below it are "
+                              f"not drawn), got {shown(value)}")
+    return value
 
+
+def _edge_strokes(weights, limit, count):
+    """Line widths (points) and opacities of ``count`` links of these weights.
+
+    Both grow with |w| / ``limit`` (capped at 1). The more links, the thinner the widest line
+    and the fainter the weakest: a few dozen links keep the look of a textbook figure (every
+    link clearly drawn), hundreds fade the weak ones into a haze under the strong ones.
+    """
+    strength = np.clip(np.abs(weights) / limit, 0.0, 1.0) if len(weights) else np.zeros(0)
+    crowd = float(np.clip(np.sqrt(60.0 / max(count, 1)), 0.0, 1.0))  # 1 up to 60 links
+    widest = float(np.clip(4.5 * crowd, 0.6, 4.5))
+    widths = widest * (0.12 + 0.88 * strength)
+    faintest = float(np.clip(0.8 * crowd ** 1.5, 0.03, 0.8))
+    boldest = float(np.clip(0.5 + 0.5 * crowd, 0.6, 1.0))
+    alpha = faintest + (boldest - faintest) * strength ** 1.5
+    return widths, alpha
+
+
+def _positions(net, layout, seed):
     graph = net.graph
     if isinstance(layout, dict):
         missing = [n for n in graph if n not in layout]

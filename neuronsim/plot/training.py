@@ -35,6 +35,8 @@ def loss(history, ax=None, *, log=False, metrics=False, best=None):
     -------
     matplotlib.axes.Axes
         The loss axes (the metrics axes, when drawn, is its twin ``ax.neuronsim_metrics_ax``).
+        The legend sits outside the axes, at their right (beyond the metrics axis), so it never
+        covers a curve; a figure made here (``ax`` None) is sized and laid out to hold it.
 
     Examples
     --------
@@ -49,7 +51,7 @@ def loss(history, ax=None, *, log=False, metrics=False, best=None):
     if ax is None:
         import matplotlib.pyplot as plt
 
-        ax = plt.figure(figsize=(6.0, 3.8), layout="constrained").add_subplot()
+        ax = plt.figure(figsize=(7.2 if metrics else 6.6, 3.8), layout="constrained").add_subplot()
     epochs = np.arange(1, len(train_loss) + 1)
     ax.plot(epochs, train_loss, color="C0", linewidth=1.8, label="training")
     val_loss = np.asarray(record.get("val_loss") or [], dtype=float)
@@ -68,6 +70,7 @@ def loss(history, ax=None, *, log=False, metrics=False, best=None):
     ax.set_ylabel("loss")
     ax.grid(True, alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
+    right = None
     if metrics and (record.get("metrics") or record.get("val_metrics")):
         right = ax.twinx()
         styles = [("metrics", "-", ""), ("val_metrics", "--", "validation ")]
@@ -79,9 +82,9 @@ def loss(history, ax=None, *, log=False, metrics=False, best=None):
         more_handles, more_labels = right.get_legend_handles_labels()
         handles, labels = handles + more_handles, labels + more_labels
         ax.neuronsim_metrics_ax = right
-    ax.legend(handles, labels, fontsize=8, loc="best")
     if len(epochs) == 1:
         ax.set_xlim(0.5, 1.5)
+    _legend_beside(ax, handles, labels, right)
     return ax
 
 
@@ -137,11 +140,12 @@ def deltas(recorder, ax=None, *, by="layer", log=True, reduce="mean_abs"):
     layers = recorder.layers
     colour = [colormaps[LAYER_CMAP](0.85 * g / max(len(layers) - 1, 1)) for g in range(len(layers))]
     if by == "layer":
-        values = recorder.by_layer("delta", reduce)
-        for g, names in enumerate(layers):
-            if np.isfinite(values[:, g]).any():
-                ax.plot(steps, values[:, g], color=colour[g], linewidth=1.8, marker="o" if len(steps) < 30 else None,
-                        markersize=3, label=f"{g}: {_short(names)}")
+        per_layer = recorder.by_layer("delta", reduce)
+        for name, values in per_layer.items():
+            g = per_layer.depth[name]
+            if np.isfinite(values).any():
+                ax.plot(steps, values, color=colour[g], linewidth=1.8, marker="o" if len(steps) < 30 else None,
+                        markersize=3, label=f"{g}: {_short(layers[g])}")
         ylabel = {"mean_abs": "mean |δ|", "max_abs": "max |δ|", "norm": "‖δ‖"}.get(reduce, reduce)
     else:
         values = np.abs(recorder.array("delta"))
@@ -162,6 +166,31 @@ def deltas(recorder, ax=None, *, by="layer", log=True, reduce="mean_abs"):
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, title="layer",
               title_fontsize=8)
     return ax
+
+
+def _legend_beside(ax, handles, labels, right=None):
+    """The legend outside the axes, at the right (beyond the ``right`` twin axis' ticks and label).
+
+    Inside, any corner may hold a curve (``loc="best"`` sees only one of two twin axes and still
+    covers lines when every corner is used); outside, the legend never hides data.
+    """
+    from matplotlib.transforms import ScaledTranslation
+
+    gap = 4.0  # points between the axes (or the twin axis' label) and the legend
+    if right is not None:
+        # how far the twin axis' ticks and label reach beyond the axes, measured in points, so
+        # it holds however a layout engine later resizes the axes
+        fig = ax.figure
+        try:
+            renderer = fig.canvas.get_renderer()
+        except AttributeError:  # a canvas that cannot measure text: allow for typical tick labels
+            gap += 48.0
+        else:
+            reach = right.get_tightbbox(renderer).x1 - ax.get_window_extent(renderer).x1
+            gap += max(float(reach), 0.0) * 72.0 / fig.dpi
+    shift = ScaledTranslation(gap / 72.0, 0.0, ax.figure.dpi_scale_trans)
+    return ax.legend(handles, labels, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                     bbox_transform=ax.transAxes + shift, borderaxespad=0.0)
 
 
 def _as_record(history):

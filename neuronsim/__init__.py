@@ -1,7 +1,6 @@
 """neuronsim: a neuron-level neural network simulator.
 
-Neurons are objects on a :class:`networkx.DiGraph`; activations and losses are pluggable
-``(f, f')`` pairs; backprop propagates deltas edge by edge through any DAG, and you can watch it.
+Neurons on a networkx DiGraph, pluggable ``(f, f')`` pairs, backprop edge by edge through any DAG.
 
 Where things are (``help(neuronsim.<module>)`` tells more)
 ----------------------------------------------------------
@@ -29,9 +28,10 @@ datasets       xor, iris, digits, moons, ...; split, one-hot, standardise
 preprocessing  ``Scaler``: scaling of raw input rows that travels with a network
 tables         CSV tables with a header row → a ``Dataset``
 fast           the batched numpy engine (``net.compile()``), same numbers, fast
-autograd       the scalar ``Value`` engine and the loss as a ``Value`` graph
+autograd       the scalar ``Value`` engine, the loss as a ``Value`` graph, micrograd-style nn
+torch_bridge   PyTorch: a network as an ``nn.Module`` and back (torch optional)
 plot           topology, loss, decision boundaries, Hinton diagrams, animations
-cli            the ``neuronsim`` command: demo, train, plot, explain, check
+cli            the ``neuronsim`` command: demo, train, predict, plot, explain, check
 errors         ``NeuronsimError`` and its kinds, raised on every bad input
 =============  =====================================================================
 
@@ -61,7 +61,8 @@ from .training import train
 __version__ = "0.1.0"
 
 # Submodules that pull in more (matplotlib for plots) load on first use: neuronsim.plot, ...
-_LAZY = ("autograd", "export", "fast", "io", "plot", "preprocessing", "spec", "steps", "explain", "tables")
+_LAZY = ("autograd", "export", "fast", "io", "plot", "preprocessing", "spec", "steps", "explain", "tables",
+         "torch_bridge")
 
 
 def __getattr__(name):

@@ -43,8 +43,10 @@ def load_network(source, seed=None):
     if not path.exists():
         raise FileFormatError(f"{_reader.display(where)}: no such file (a network is a saved .json, a spec "
                               "file or a layered shorthand like 2-8-1)")
-    if path.suffix.lower() not in (".yaml", ".yml") and _is_saved_network(path):
-        return load(path, with_extras=True)
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        saved = _saved_network(path)
+        if saved is not None:
+            return saved
     spec = load_spec_file(path)
     if not isinstance(spec, (list, dict)):  # e.g. a file holding only "/other/net.json": never a path
         raise SpecError(f"{_reader.display(where)}: a spec file holds a list of layers or a dict, "
@@ -57,15 +59,20 @@ def load_network(source, seed=None):
         raise SpecError(f"{_reader.display(where)}: {err}") from None
 
 
-def _is_saved_network(path):
-    """Whether ``path`` holds a saved network (JSON with a "format" field), read with the bounded
-    reader; a file it cannot read counts as one unless it ends in .json, so that load() says what
-    is wrong with it (and load_spec_file does for a .json)."""
+def _saved_network(path):
+    """``(net, optimizer, metadata)`` when ``path`` holds a saved network (JSON with a "format"
+    field), else None. The file is read once, by the bounded reader. A file that cannot be read
+    or parsed counts as a saved network unless it ends in .json, so that load() says what is
+    wrong with it (load_spec_file does for a .json)."""
     try:
-        _, document = _reader.read_json(path, max_bytes=io.MAX_BYTES)
+        where, document = io._read_document(path)
     except NeuronsimError:
-        return path.suffix.lower() != ".json"
-    return isinstance(document, dict) and "format" in document
+        if path.suffix.lower() == ".json":
+            return None
+        return load(path, with_extras=True)
+    if not (isinstance(document, dict) and "format" in document):
+        return None
+    return io._from_file_document(where, document, with_extras=True)
 
 
 MAX_WIDTH = 100_000        # neurons in one layer of a shorthand

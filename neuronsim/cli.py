@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import csv
 import io
+import math
 import os
 import re
 import sys
@@ -535,6 +536,11 @@ def _holdout(data, holdout):
         if len(data) < SMALL_DATA:
             return 0, f"fewer than {SMALL_DATA} rows; --holdout F holds some out"
         return 0.25, ""
+    n = len(data)
+    rows = holdout if isinstance(holdout, int) else math.ceil(holdout * n)
+    if holdout and not 1 <= rows <= n - 1:
+        raise NeuronsimError(f"--holdout {holdout}: would hold out {_counted(rows, 'row')} of {n}; "
+                             f"hold out 1 to {n - 1} (or 0 for none)")
     return holdout, "--holdout 0"
 
 

@@ -26,7 +26,7 @@ class _Text:
         self.precision = precision
 
     def num(self, value):
-        return f"{value:.{self.precision}g}"
+        return f"{value + 0.0:.{self.precision}g}"  # + 0.0: a negative zero is written 0
 
     def sym(self, letter, name):
         return f"{letter}[{name}]"
@@ -53,7 +53,7 @@ class _Latex(_Text):
     times, arrow, prime = r" \times ", r"\to ", "f'"
 
     def num(self, value):
-        text = f"{value:.{self.precision}g}"
+        text = f"{value + 0.0:.{self.precision}g}"
         if "e" in text:
             mantissa, exponent = text.split("e")
             text = rf"{mantissa} \cdot 10^{{{int(exponent)}}}"

@@ -365,16 +365,21 @@ def load(path, *, with_extras=False, max_bytes=None, max_links=None):
     """
     max_links = _reader.limit(max_links, _spec.MAX_LINKS, "max_links")
     where, document = _read_document(path, max_bytes)
-    try:
-        return from_document(document, with_extras=with_extras, max_links=max_links)
-    except SpecError as err:
-        raise SpecError(f"{_reader.display(where)}: {err}") from None
+    return _from_file_document(where, document, with_extras=with_extras, max_links=max_links)
 
 
 def _read_document(path, max_bytes=None):
     """``(where, document)``: the path as a str and the parsed JSON of a network file."""
     return _reader.read_json(path, max_bytes=_reader.limit(max_bytes, MAX_BYTES, "max_bytes"),
                              parse_constant=_NonFinite, prefix="not a network file: ")
+
+
+def _from_file_document(where, document, *, with_extras=False, max_links=None):
+    """:func:`from_document` for a document read from the file ``where`` (errors start with it)."""
+    try:
+        return from_document(document, with_extras=with_extras, max_links=max_links)
+    except SpecError as err:
+        raise SpecError(f"{_reader.display(where)}: {err}") from None
 
 
 class _NonFinite:
@@ -453,8 +458,9 @@ def _set_extras(net, document, metadata):
 
     for key in ("preprocessing", "target_scaler"):
         if key in document:
+            fields = _typed(document[key], key, dict)  # its message names the field already
             try:
-                scaler = Scaler.from_dict(_finite_numbers(_typed(document[key], key, dict)))
+                scaler = Scaler.from_dict(_finite_numbers(fields))
             except SpecError as err:
                 message = str(err)
                 joiner = "." if _FIELD.match(message) else ": "

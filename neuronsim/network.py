@@ -1120,6 +1120,43 @@ class Network:
 
         return network_html(self)
 
+    # --- the PyTorch bridge (torch is an optional extra, imported only here) ---------------------
+
+    def to_torch(self, dtype=None, device=None):
+        """This network as a ``torch.nn.Module`` (see :func:`neuronsim.torch_bridge.to_torch`).
+
+        The module maps a batch (n, inputs), as the input neurons see it (no
+        :attr:`preprocessing`), to the output neurons' (n, outputs) activations; its
+        ``write_back(net, grads=False)`` copies its weights (and gradients) into the graph.
+
+        Raises
+        ------
+        NeuronsimError
+            PyTorch is not installed (the message says ``pip install "neuronsim[torch]"``).
+        ActivationError
+            A neuron's activation has no torch form (the neuron is named).
+        """
+        from .torch_bridge import to_torch  # torch loads only when asked for
+
+        return to_torch(self, dtype=dtype, device=device)
+
+    @classmethod
+    def from_torch(cls, model):
+        """The network computing a torch ``nn.Sequential`` MLP or an fx-traceable residual one
+        (see :func:`neuronsim.torch_bridge.from_torch`): neurons ``x1…``, ``h1_1…``, ``o1…``,
+        Linear weights copied exactly.
+
+        Raises
+        ------
+        NeuronsimError
+            PyTorch is not installed (the message says ``pip install "neuronsim[torch]"``).
+        SpecError, ActivationError
+            A module or operation neuronsim does not import (the first one is named).
+        """
+        from .torch_bridge import from_torch
+
+        return from_torch(model)
+
 
 
 # --- helpers of the predictor methods -----------------------------------------------------------------
@@ -1148,10 +1185,11 @@ def _probabilities(out, outputs):
             f"predict_proba: row {row}: output {outputs[col].name!r} is {float(out[row, col])!r}; normalising "
             "outputs into probabilities needs non-negative outputs (sigmoid), or identity outputs "
             "(softmax)")
-    total = out.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        proba = np.where(total > 0, out / np.where(total > 0, total, 1.0), 1.0 / out.shape[1])
-    return proba
+    # each row divided by its largest output first, so that the sum cannot overflow
+    top = out.max(axis=1, keepdims=True)
+    shares = out / np.where(top > 0, top, 1.0)
+    total = shares.sum(axis=1, keepdims=True)
+    return np.where(top > 0, shares / np.where(top > 0, total, 1.0), 1.0 / out.shape[1])
 
 
 def _text_tuple(names, what):
@@ -1161,4 +1199,4 @@ def _text_tuple(names, what):
     for i, name in enumerate(names):
         if not isinstance(name, str) or not name:
             raise NeuronsimTypeError(f"{what}[{i}] must be a non-empty string, got {shown(name)}")
-    return names
+    return tuple(str(name) for name in names)  # plain str, not numpy's str_

@@ -146,18 +146,26 @@ class Scaler:
         if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
             raise ShapeError(f"X must be a non-empty 2-D table of training rows (n, d), got shape {X.shape}")
         _check_finite(X, "X")
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             spread = X.max(axis=0) - X.min(axis=0)
             if kind == "standardize":
                 offset = X.mean(axis=0)
                 scale = X.std(axis=0)
+                # A sum or squares beyond the float range (or squares of tiny values lost to 0):
+                # the statistics again of the column divided by its largest |value|.
+                redo = ~(np.isfinite(offset) & np.isfinite(scale)) | ((scale == 0) & (spread != 0))
+                if redo.any():
+                    size = np.abs(X[:, redo]).max(axis=0)
+                    unit = X[:, redo] / size
+                    offset[redo] = unit.mean(axis=0) * size
+                    scale[redo] = unit.std(axis=0) * size
             else:
                 offset = X.min(axis=0)
                 scale = spread.copy()
         # A constant column (or one whose spread underflows) is exempt: centred, never divided by 0.
         constant = (spread == 0) | (scale == 0)
         scale[constant] = 1.0
-        bad = ~(np.isfinite(offset) & np.isfinite(scale) & np.isfinite(spread))
+        bad = ~(np.isfinite(offset) & np.isfinite(scale))
         if bad.any():
             j = int(np.flatnonzero(bad)[0])
             column = f"column {j}" if names is None or j >= len(names) else f"column {j} ({shown(names[j])})"
@@ -377,7 +385,9 @@ def _table(X, what):
         if raw.dtype.kind == "O":
             try:
                 return np.asarray(X, dtype=np.float64)
-            except (TypeError, ValueError, OverflowError):
+            except OverflowError:  # an int beyond the float range
+                raise ValueRangeError(f"{what} holds a number too large for a float; values must be finite") from None
+            except (TypeError, ValueError):
                 pass
         raise NeuronsimTypeError(f"{what} must hold numbers, got {raw.dtype} values")
     return raw.astype(np.float64)

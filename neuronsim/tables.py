@@ -7,6 +7,7 @@ column, e.g. ``data.csv: row 7, column 'petal_width': 'abc' is not a number``.
 import csv
 import io
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,8 @@ def load_csv(path, label=None, *, classes=None, task="auto"):
         holds other numbers (``2.5``, ``3.0``); give ``task="regress"`` for integer-valued
         targets such as counts or years.
         Class names are the sorted distinct labels (sorted numerically when they are all
-        numbers, so ``"1"`` and ``"1.0"`` are one class); two classes give a 0/1 column ``Y``
+        numbers, so ``"1"`` and ``"1.0"`` are one class, and integers are compared exactly,
+        however many digits they have); two classes give a 0/1 column ``Y``
         (the second class is 1), more give one-hot ``Y``. A regression target is a single
         numeric column.
     classes : bool, optional
@@ -60,8 +62,11 @@ def load_csv(path, label=None, *, classes=None, task="auto"):
     NeuronsimError
         An unknown label column, a header with a single column (the message asks about the
         delimiter), a row with the wrong number of cells, a cell that is not a number, e.g.
-        ``data.csv: row 7, column 'petal_width': 'abc' is not a number``, or a text label with
-        ``task="regress"``.
+        ``data.csv: row 7, column 'petal_width': 'abc' is not a number``, a text label with
+        ``task="regress"``, or a NaN or infinite label in a column of numbers (a missing value
+        is not a class).
+    NeuronsimTypeError
+        ``path`` is not a str or os.PathLike.
 
     Examples
     --------
@@ -75,12 +80,16 @@ def load_csv(path, label=None, *, classes=None, task="auto"):
     ([[1.0, 0.5], [2.0, 0.7], [1.5, 0.4]], [0.0, 1.0, 0.0], ('kind=tulip',), ('rose', 'tulip'))
     """
     task = _checked_task(task, classes)
+    if not isinstance(path, (str, os.PathLike)):
+        raise NeuronsimTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     path = Path(path)
     header, rows = _read_table(path)
     if label is None:
         label = header[-1]
-    if label not in header:
-        raise NeuronsimError(f"{path}: no column {label!r} for the labels; columns: {', '.join(header)}")
+    if not isinstance(label, str) or label not in header:
+        listed = ", ".join(name if len(name) <= 40 and name.isprintable() else _column(name)
+                           for name in header[:10]) + (f", ... ({len(header)} columns)" if len(header) > 10 else "")
+        raise NeuronsimError(f"{path}: no column {shown(label, 80)} for the labels; columns: {listed}")
     if len(header) < 2:
         raise NeuronsimError(
             f"{path}: the header has a single column ({shown(header[0])}); a table needs at least one feature "
@@ -96,11 +105,12 @@ def load_csv(path, label=None, *, classes=None, task="auto"):
             raise NeuronsimError(f"{where} has {len(cells)} cells; the header has {len(header)}")
         raw_labels.append(cells[at].strip())
         if not raw_labels[-1]:
-            raise NeuronsimError(f"{where}, column {label!r}: the label is empty")
+            raise NeuronsimError(f"{where}, column {_column(label)}: the label is empty")
         values = cells[:at] + cells[at + 1:]
         for j, (name, text) in enumerate(zip(features, values)):
-            X[i, j] = _number(text, f"{where}, column {name!r}")
-    Y, labels, target_names, class_names = _targets(raw_labels, label, task, path)
+            X[i, j] = _number(text, f"{where}, column {_column(name)}")
+    Y, labels, target_names, class_names = _targets(raw_labels, label, task, path,
+                                                    [row_number for row_number, _ in rows])
     kind = "regression target" if class_names is None else f"{len(class_names)} classes"
     description = f"{len(rows)} rows read from {path.name}; labels from column {label!r} ({kind})."
     return datasets.Dataset(X, Y, labels, features, target_names, path.name, description, class_names)
@@ -143,7 +153,7 @@ def _read_table(path):
         if not name:
             raise FileFormatError(f"{path}: row {lines[0][0]}: column {position} of the header has no name")
         if header.index(name) != position - 1:
-            raise FileFormatError(f"{path}: row {lines[0][0]}: column {name!r} appears twice in the header")
+            raise FileFormatError(f"{path}: row {lines[0][0]}: column {_column(name)} appears twice in the header")
     if len(lines) == 1:
         raise FileFormatError(f"{path}: no data rows after the header")
     return header, lines[1:]
@@ -165,30 +175,46 @@ def _number(text, where):
     try:
         value = float(text)
     except ValueError:
-        raise NeuronsimError(f"{where}: {text!r} is not a number") from None
+        raise NeuronsimError(f"{where}: {shown(text, 80)} is not a number") from None
     if not math.isfinite(value):
-        raise NeuronsimError(f"{where}: {text!r} is not a finite number")
+        raise NeuronsimError(f"{where}: {shown(text, 80)} is not a finite number")
     return value
 
 
-def _targets(raw, column, task, path):
+def _column(name):
+    """A column name as a message quotes it (bounded)."""
+    return shown(name, 80)
+
+
+def _targets(raw, column, task, path, row_numbers):
     """``(Y, labels, target_names, classes)`` from the label cells (see :func:`load_csv`)."""
-    numbers = [_maybe_number(text) for text in raw]
+    numbers = [_maybe_number(text) for text in raw]   # int, float (perhaps not finite) or None
     numeric = all(value is not None for value in numbers)
     if task == "auto":
-        integers = numeric and (all(_is_integer_text(text) for text in raw) or set(numbers) <= {0.0, 1.0})
+        integers = numeric and (all(isinstance(value, int) for value in numbers) or set(numbers) <= {0, 1})
         task = "classify" if not numeric or integers else "regress"
+    if task == "regress" and not numeric:
+        bad = next(i for i, value in enumerate(numbers) if value is None)
+        raise NeuronsimError(f"{path}: row {row_numbers[bad]}, column {_column(column)}: label {shown(raw[bad], 80)} "
+                             "is not a number; a regression target needs numbers (use task='classify' for class "
+                             "names)")
+    if numeric:  # a numeric column needs finite numbers, whether targets or class keys
+        for i, value in enumerate(numbers):
+            try:
+                finite = math.isfinite(value)
+            except OverflowError:  # an integer beyond the float range: a class name, not a target
+                finite = task == "classify"
+            if not finite:
+                raise NeuronsimError(f"{path}: row {row_numbers[i]}, column {_column(column)}: label "
+                                     f"{shown(raw[i], 80)} is not a finite number; a numeric label column "
+                                     "needs finite numbers (a missing value cannot be a label)")
     if task == "regress":
-        if not numeric:
-            bad = next(text for text, value in zip(raw, numbers) if value is None)
-            raise NeuronsimError(f"{path}: column {column!r}: label {shown(bad)} is not a number; a regression "
-                                 "target needs numbers (use task='classify' for class names)")
-        return np.array(numbers)[:, None], None, (column,), None
+        return np.array(numbers, dtype=float)[:, None], None, (column,), None
     keys = numbers if numeric else raw     # numeric labels: "1" and "1.0" are one class
     distinct = sorted(set(keys))
     names = [_class_name(key) for key in distinct]
     if len(names) < 2:
-        raise NeuronsimError(f"{path}: column {column!r}: every label is {shown(names[0])}; "
+        raise NeuronsimError(f"{path}: column {_column(column)}: every label is {shown(names[0], 80)}; "
                              "classes need at least two")
     index = {key: i for i, key in enumerate(distinct)}
     labels = np.array([index[key] for key in keys])
@@ -197,23 +223,20 @@ def _targets(raw, column, task, path):
     return datasets.one_hot(labels, len(names)), labels, tuple(names), tuple(names)
 
 
-def _is_integer_text(text):
-    try:
-        int(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _class_name(key):
     if isinstance(key, float):
         return str(int(key)) if key.is_integer() else repr(key)
-    return key
+    return str(key)  # text, or an exact integer however many digits it has
 
 
 def _maybe_number(text):
+    """An exact int for integer text ("7", "-12345678901234567890"), else a float (perhaps NaN or
+    infinite), else None for text that is not a number."""
     try:
-        value = float(text)
+        return int(text)
+    except ValueError:  # not integer text (or more digits than int() reads: read as a float)
+        pass
+    try:
+        return float(text)
     except ValueError:
         return None
-    return value if math.isfinite(value) else None

@@ -74,8 +74,9 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
         Targets (a 1-D array is accepted for a single output neuron).
     loss : str or Loss, optional
         Per-case loss, e.g. "squared_error" (½ Σ_j (y_j − d_j)², RHW eq. 3). Default:
-        :func:`default_loss` of the network (binary cross-entropy for sigmoid outputs, softmax
-        cross-entropy for several identity outputs, squared error otherwise).
+        :func:`default_loss` of the network and ``Y`` (binary cross-entropy for sigmoid outputs,
+        softmax cross-entropy for several identity outputs with one-hot targets, squared error
+        otherwise).
     optimizer : str or Optimizer, optional
         ``optim.SGD(lr=0.1, momentum=0.9)``, ``optim.Adam()``, or "sgd" / "adam" (defaults).
         The same object may be passed to several runs; its state carries over by key.
@@ -191,7 +192,7 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
             f"progress must be True or False, got {type(progress).__name__} {shown(progress)}")
     scaler = _checked_preprocessing(net, X, preprocessing)
     X, Y, validation = _inputs_seen(net, scaler, X, Y, validation)
-    run = _Run(net, X, Y, default_loss(net) if loss is None else loss,
+    run = _Run(net, X, Y, default_loss(net, Y) if loss is None else loss,
                _optim.Adam(lr=DEFAULT_LR) if optimizer is None else optimizer, epochs, batch_size,
                reduction, shuffle, seed, validation, stop, metrics, freeze, callbacks, engine)
     if scaler is not net.preprocessing:  # every argument is checked: keep what training uses
@@ -199,40 +200,61 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
     return run.fit(progress)
 
 
-def default_loss(net):
-    """The loss :func:`train` (and the command line) use when none is given, by output neuron.
+def default_loss(net, Y=None):
+    """The loss :func:`train` (and the command line) use when none is given, by output neuron
+    and, when ``Y`` is given, by target.
 
     - every output sigmoid: ``"binary_cross_entropy"``;
-    - several outputs, every one identity (logits): ``"softmax_cross_entropy"``;
-    - otherwise: ``"squared_error"``.
+    - several outputs, every one identity (logits), no :attr:`~neuronsim.Network.target_scaler`,
+      and targets that are one class per row (each row of ``Y`` non-negative and summing to 1,
+      e.g. one-hot; not checked when ``Y`` is None): ``"softmax_cross_entropy"``;
+    - otherwise (regression targets, bit vectors, other activations): ``"squared_error"``.
 
     Parameters
     ----------
     net : Network
+    Y : array_like, shape (n, outputs), optional
+        The training targets, as the output neurons see them.
 
     Returns
     -------
     str
         A registered loss name.
 
+    Raises
+    ------
+    NeuronsimTypeError, ShapeError, ValueRangeError
+        ``net`` is not a Network, or ``Y`` is not a finite table with one column per output.
+
     Examples
     --------
     >>> import neuronsim
     >>> default_loss(neuronsim.Network.from_spec([("identity", 2), ("sigmoid", 1)]))
     'binary_cross_entropy'
-    >>> default_loss(neuronsim.Network.from_spec([("identity", 4), ("identity", 3)]))
-    'softmax_cross_entropy'
+    >>> net = neuronsim.Network.from_spec([("identity", 4), ("identity", 3)])
+    >>> default_loss(net), default_loss(net, [[0, 1, 0], [1, 0, 0]])
+    ('softmax_cross_entropy', 'softmax_cross_entropy')
+    >>> default_loss(net, [[0, 1, 1], [2.5, 0, -1]])             # not one class per row
+    'squared_error'
     >>> default_loss(neuronsim.Network.from_spec([("identity", 2), ("tanh", 1)]))
     'squared_error'
     """
     if not isinstance(net, Network):
         raise NeuronsimTypeError(f"default_loss takes a Network, got {type(net).__name__}")
-    names = {n.activation.name for n in net.outputs}
+    outputs = net.outputs
+    targets = None if Y is None else _matrix(Y, "Y", len(outputs), "output")
+    names = {n.activation.name for n in outputs}
     if names == {"sigmoid"}:
         return "binary_cross_entropy"
-    if len(net.outputs) > 1 and names == {"identity"}:
-        return "softmax_cross_entropy"
+    if len(outputs) > 1 and names == {"identity"} and net.target_scaler is None:
+        if targets is None or _one_class_per_row(targets):
+            return "softmax_cross_entropy"
     return "squared_error"
+
+
+def _one_class_per_row(Y):
+    """Every row non-negative and summing to 1 (one-hot, or a distribution over the classes)."""
+    return bool((Y >= 0.0).all() and np.allclose(Y.sum(axis=1), 1.0, rtol=0.0, atol=1e-9))
 
 
 def _checked_preprocessing(net, X, preprocessing):

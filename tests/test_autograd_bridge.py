@@ -470,3 +470,14 @@ def test_gradcheck_refuses_an_unknown_oracle():
     with pytest.raises(NeuronsimError,
                        match="unknown oracle 'torch'; known: finite_difference, autograd, both"):
         gradcheck(random_net(), [0.5, -0.2, 1.0], [1.0, 0.0], oracle="torch")
+
+
+@pytest.mark.parametrize("logit", [2.0 ** 34, 1e16, 1e300])
+def test_softmax_cross_entropy_expression_keeps_its_log_term_at_huge_logits(logit):
+    net = neuronsim.Network.from_spec([("identity", 1), ("identity", 2)], init="constant")
+    net.set_weight("x1", "o1", logit)
+    net.set_weight("x1", "o2", logit)
+    expr = expression(net, [1.0], [0.5, 0.5], "softmax_cross_entropy")
+    expr.loss.backward()
+    assert expr.loss.data == math.log(2)
+    assert net.loss([1.0], [0.5, 0.5], "softmax_cross_entropy") == math.log(2)

@@ -465,6 +465,13 @@ def test_holdout_holds_out_rows_even_of_a_truth_table(capsys, in_tmp, option):
     assert re.search(r"held-out accuracy: [\d.]+% \(1 row\)$", out, re.M), out
 
 
+@pytest.mark.parametrize("holdout, fragment", [("4", "would hold out 4 rows of 4; hold out 1 to 3"),
+                                               ("0.9", "would hold out 4 rows of 4")])
+def test_a_holdout_leaving_no_training_rows_is_an_error(capsys, in_tmp, holdout, fragment):
+    code, _, err = cli_run(capsys, "train", "2-2-1", "--data", "xor", "--holdout", holdout, "--out", "x")
+    assert_error_line(code, err, f"--holdout {holdout}: {fragment}")
+
+
 def test_parity_takes_its_size_from_the_network(capsys, in_tmp):
     code, out, _ = cli_run(capsys, "train", "3-3-1", "--data", "parity", "--epochs", "1", "--out", "p")
     assert code == 0 and "data: parity, 8 rows" in out
@@ -674,10 +681,11 @@ def surrogate_net(path):
 
 def test_explain_prints_names_with_lone_surrogates_escaped(capsys, in_tmp):
     surrogate_net(in_tmp / "odd.json")
+    before = sys.stdout.errors                    # capsys: a strict UTF-8 stream
     code, out, _ = cli_run(capsys, "explain", "odd.json", "--input", "1", "--target", "1")
     assert code == 0
     assert "a[x\\udc80] = 1 (input, clamped)" in out and "δ[o\\ud800] = " in out
-    assert sys.stdout.errors != "backslashreplace" or sys.stdout is sys.__stdout__  # restored afterwards
+    assert sys.stdout.errors == before           # the stream's own error handler is back
 
 
 def test_the_console_script_prints_odd_names_to_a_strict_utf8_stdout(tmp_path):

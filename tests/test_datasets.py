@@ -499,3 +499,48 @@ def test_a_network_given_a_csv_s_classes_answers_with_its_names(tmp_path):
     net.set_weight("x1", "o1", -1.0)                   # p("small") = sigmoid(-x)
     net.classes = data.classes
     assert net.predict_classes(data.X).tolist() == ["small", "small", "large", "large"]
+
+
+# -- review of the CSV labels ----------------------------------------------------------------------
+
+def test_csv_integer_labels_beyond_float_precision_stay_distinct_classes(tmp_path):
+    path = write(tmp_path, "a,id\n1,12345678901234567890\n2,12345678901234567891\n3,12345678901234567890\n")
+    data = load_csv(path)
+    assert data.classes == ("12345678901234567890", "12345678901234567891")
+    assert data.labels.tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize("cell", ["nan", "NaN", "inf", "-Infinity", "1e400", "1" + "0" * 400],
+                         ids=["nan", "NaN", "inf", "-Infinity", "1e400", "10**400"])
+def test_csv_a_non_finite_label_in_a_numeric_column_is_refused_with_its_row(tmp_path, cell):
+    path = write(tmp_path, f"a,y\n1,2.5\n2,3.75\n3,{cell}\n4,1.25\n")
+    with pytest.raises(NeuronsimError, match=r"row 4, column 'y': label .* is not a finite number"):
+        load_csv(path)
+    with pytest.raises(NeuronsimError, match=r"row 4, column 'y': label .* is not a finite number"):
+        load_csv(path, task="regress")
+
+
+def test_csv_regression_names_the_row_of_a_text_label(tmp_path):
+    with pytest.raises(NeuronsimError, match=r"row 3, column 'y': label 'big' is not a number"):
+        load_csv(write(tmp_path, "a,y\n1,3.5\n2,big\n"), task="regress")
+
+
+def test_csv_messages_quote_a_huge_cell_briefly(tmp_path):
+    path = write(tmp_path, "a,b,y\n" + "q" * 100_000 + ",2,x\n3,4,z\n")
+    with pytest.raises(NeuronsimError, match=r"row 2, column 'a': 'qqq.*\.\.\..* is not a number") as info:
+        load_csv(path)
+    assert len(str(info.value)) < 300 + len(str(path))
+
+
+def test_csv_messages_quote_a_huge_label_argument_and_header_briefly(tmp_path):
+    header = ",".join(f"column_{i}" for i in range(5000))
+    path = write(tmp_path, header + "\n" + ",".join("1" for _ in range(5000)) + "\n")
+    with pytest.raises(NeuronsimError, match=r"no column 'www.*\.\.\..* for the labels; columns: column_0, .*\.\.\.") as info:
+        load_csv(path, label="w" * 10_000)
+    assert len(str(info.value)) < 600 + len(str(path))
+
+
+@pytest.mark.parametrize("path", [None, 3, ["data.csv"]])
+def test_csv_path_of_the_wrong_type_is_refused(path):
+    with pytest.raises(NeuronsimTypeError, match="path must be a str or os.PathLike"):
+        load_csv(path)

@@ -1,5 +1,6 @@
 """explain() writes each equation with the network's own numbers; summary() tabulates the state."""
 
+import math
 import re
 
 import pytest
@@ -126,3 +127,14 @@ def test_summary_lists_every_neuron_and_edge_with_their_numbers(net):
 def test_snapshots_map_names_to_values(net):
     assert net.deltas() == {n.name: n.delta for n in net.neurons}
     assert net.activations()["x1"] == 0.4
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "latex"])
+def test_a_negative_zero_is_written_as_zero(fmt):
+    net = neuronsim.Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+    net.set_weight("x1", "o1", -1.0)
+    net["o1"].bias = -0.0
+    net.forward([0.0])                     # z = b + w·a = −0 + (−1)(0) = −0.0
+    assert math.copysign(1.0, net["o1"].z) == -1.0
+    text = net.explain("o1", kind="activation", fmt=fmt)
+    assert "-0 " not in text + " " and not re.search(r"-0(?![.\d])", text)

@@ -938,3 +938,18 @@ def test_a_metadata_key_from_a_file_is_cut_in_the_field_path(tmp_path):
     path.write_text(json.dumps(_network_document(metadata={"k" * 1000: float("nan")})))
     with pytest.raises(SpecError, match=r'metadata\["k{77}\.\.\."\]: must be finite, got NaN'):
         io.load(path)
+
+
+# --- review of the version 2 fields ---------------------------------------------------------------
+
+@pytest.mark.parametrize("field, value, words", [
+    ("preprocessing", "[0, 1]", "preprocessing: expected an object, got array"),
+    ("preprocessing", "null", "preprocessing: expected an object, got null"),
+    ("target_scaler", '"minmax"', 'target_scaler: expected an object, got string "minmax"'),
+])
+def test_a_version_2_scaler_field_of_the_wrong_type_is_named_once(tmp_path, field, value, words):
+    path = tmp_path / "net.json"
+    path.write_text(v2_text(f', "{field}": {value}'))
+    with pytest.raises(SpecError) as info:
+        io.load(path)
+    assert str(info.value) == f"{path}: {words}"

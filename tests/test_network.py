@@ -966,3 +966,19 @@ def test_huge_but_finite_values_pass_even_where_the_cheap_check_overflows():
     assert net.forward([1e308]) == [1e308]
     assert net.backward([1e308]) == 0.0
     assert [s.a for s in net.forward_steps([1e308])] == [1e308, 1e308, 1e308]
+
+
+# --- review of the predictor work ----------------------------------------------------------------
+
+def test_predict_proba_of_huge_non_negative_outputs_still_sums_to_one():
+    net = Network.from_spec([("identity", 1), ("relu", 2)], init="constant")
+    net.set_weight("x1", "o2", 0.5)
+    proba = net.predict_proba([[1.5e308], [2.0]])   # outputs (1.5e308, 7.5e307): their sum overflows
+    assert proba.tolist() == [[2 / 3, 1 / 3], [2 / 3, 1 / 3]]
+
+
+def test_classes_given_as_a_numpy_array_are_stored_as_plain_strings():
+    net = Network.from_spec([("identity", 2), ("sigmoid", 3)])
+    net.classes = np.array(["a", "b", "c"])
+    assert net.classes == ("a", "b", "c")
+    assert all(type(name) is str for name in net.classes)

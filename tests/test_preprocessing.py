@@ -218,3 +218,27 @@ def test_the_module_is_reachable_from_the_package():
 def test_standardize_gives_the_numbers_of_datasets_standardize():
     X = neuronsim.datasets.iris().X
     assert Scaler.fit(X).transform(X).tolist() == neuronsim.datasets.standardize(X).tolist()
+
+
+# --- review: statistics of very small and very large columns -----------------------------------------
+
+def test_standardize_keeps_the_spread_of_a_column_of_tiny_values():
+    scaler = Scaler.fit([[0.0], [1e-300]])       # the squares underflow to 0, the spread does not
+    assert scaler.offset.tolist() == [5e-301] and scaler.scale.tolist() == [5e-301]
+    assert scaler.transform([[0.0], [1e-300]]).tolist() == [[-1.0], [1.0]]
+
+
+@pytest.mark.parametrize("X, offset, scale", [
+    ([[1e200], [3e200]], 2e200, 1e200),           # the squares overflow
+    ([[1e308], [1.5e308]], 1.25e308, 0.25e308),   # the sum overflows
+    ([[-1e308], [1e308]], 0.0, 1e308),            # the spread overflows
+])
+def test_standardize_fits_columns_of_huge_values(X, offset, scale):
+    scaler = Scaler.fit(X)
+    assert scaler.offset.tolist() == [offset] and scaler.scale.tolist() == [scale]
+    assert np.allclose(scaler.transform(X), [[-1.0], [1.0]])
+
+
+def test_fit_says_an_integer_beyond_the_float_range_is_too_large():
+    with pytest.raises(ValueRangeError, match="X holds a number too large for a float"):
+        Scaler.fit([[1], [10 ** 400]])

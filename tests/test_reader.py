@@ -343,6 +343,23 @@ def test_a_yaml_file_holding_a_path_is_not_followed_by_the_command_line(tmp_path
         Network.from_spec(redirect)
 
 
+def test_the_command_line_reads_a_saved_network_once(tmp_path, monkeypatch):
+    path = tmp_path / "net.json"
+    saved(path)
+    reads = []
+    real = _reader.read_bytes
+    monkeypatch.setattr(_reader, "read_bytes", lambda where, **kw: reads.append(where) or real(where, **kw))
+    net, optimizer, metadata = load_network(str(path))
+    assert len(net) == 5 and reads == [str(path)]
+
+
+def test_the_command_line_lets_load_name_the_problem_of_an_unreadable_file(tmp_path):
+    path = tmp_path / "net.txt"
+    path.write_text("{not json")
+    with pytest.raises(FileFormatError, match=r"net\.txt: not valid JSON at line 1 column 2"):
+        load_network(str(path))
+
+
 # --- duplicate keys -------------------------------------------------------------------------------
 
 def test_a_network_file_with_two_edges_keys_is_refused(tmp_path):

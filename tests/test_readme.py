@@ -36,6 +36,8 @@ EXPECTED = {
                                       "mean |delta| per layer", "h1..h3"], []),
     "Pictures": ([], ["topology.png"]),
     "Fast training, files and the command line": ([], ["net.json"]),
+    "A trained network is a predictor": (["setosa\n", "['setosa' 'virginica']"], ["iris.json"]),
+    "The seeds' Value networks": (["loss after 100 steps: 0.0054", "True\n", "a[h1_1] = tanh("], []),
 }
 
 
@@ -84,13 +86,17 @@ def test_readme_command_line_examples_run(tmp_path):
         line = re.sub(r"\[[^\]]*\]", "", line.split("#")[0]).strip()  # drop comments and [optional] parts
         if line.startswith("neuronsim "):
             commands.append(shlex.split(line)[1:])
-    assert [c[0] for c in commands] == ["demo", "train", "plot", "explain", "check"]
+    assert [c[0] for c in commands] == ["demo", "train", "predict", "plot", "explain", "check"]
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(README.parent))
+    printed = {}
     for args in commands:
         result = subprocess.run([sys.executable, "-m", "neuronsim", *args], cwd=tmp_path, env=env,
                                 capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, (args, result.stderr)
+        printed[args[0]] = result.stdout
     assert (tmp_path / "topo.png").exists() and (tmp_path / "iris-run" / "network.json").exists()
+    assert printed["predict"].splitlines()[1].startswith("setosa,")   # the setosa row, raw, is setosa
+    assert "class setosa" in printed["explain"]
 
 
 def test_help_of_the_package_opens_with_a_map_of_every_module():

@@ -572,3 +572,46 @@ def test_a_target_scaler_scales_the_targets_and_predict_maps_back():
     train(net, X, Y, optimizer=optim.SGD(lr=0.5), epochs=200, progress=False)
     assert np.allclose(net.predict(X), Y, atol=1e-6)
     assert abs(net.weight("x1", "o1")) < 2.0        # it learnt the scaled targets, not 300 + 50x
+
+
+# --- review of the predictor work: the default loss looks at the targets too ------------------------
+
+def identity_net(inputs, outputs, seed=0):
+    return neuronsim.Network.from_spec([("identity", inputs), ("tanh", 4), ("identity", outputs)], seed=seed)
+
+
+def test_default_loss_is_softmax_cross_entropy_only_for_one_hot_targets():
+    net = identity_net(4, 3)
+    assert default_loss(net, IRIS.Y) == "softmax_cross_entropy"
+    assert default_loss(net, [[0.2, 0.3, 0.5]]) == "softmax_cross_entropy"      # a distribution per row
+    assert default_loss(net, datasets.negation().Y) == "squared_error"           # bit vectors, not one class
+    assert default_loss(net, [[1.5, -2.0, 7.0]]) == "squared_error"              # regression targets
+
+
+def test_default_loss_of_a_network_with_a_target_scaler_is_squared_error():
+    net = identity_net(4, 3)
+    net.target_scaler = Scaler("standardize", [0.0, 0.0, 0.0], [1.0, 1.0, 1.0])
+    assert default_loss(net) == "squared_error"
+    assert default_loss(net, IRIS.Y) == "squared_error"
+
+
+def test_default_loss_checks_the_targets_it_is_given():
+    with pytest.raises(ShapeError, match="Y has 2 columns but the network has 3 output neurons"):
+        default_loss(identity_net(4, 3), [[1.0, 0.0]])
+
+
+def test_train_without_loss_on_bit_vector_targets_uses_squared_error_not_softmax():
+    data = datasets.negation()
+    default, chosen = identity_net(4, 3), identity_net(4, 3)
+    h1 = train(default, data.X, data.Y, epochs=3, progress=False)
+    h2 = train(chosen, data.X, data.Y, loss="squared_error", epochs=3, progress=False)
+    assert default.parameters() == chosen.parameters() and h1.loss == h2.loss
+
+
+def test_train_without_loss_fits_several_regression_targets():
+    X = np.linspace(-1.0, 1.0, 30)[:, None]
+    Y = np.hstack([2.0 * X + 3.0, -X])
+    net = neuronsim.Network.from_spec([("identity", 1), ("identity", 2)], init="constant")
+    history = train(net, X, Y, optimizer=optim.SGD(lr=0.5), epochs=300, progress=False)
+    assert history.loss[-1] < 1e-6
+    assert np.allclose(net.predict(X), Y, atol=1e-3)

@@ -152,11 +152,14 @@ def _binary_cross_entropy_on_logits(z, t):
 
 
 def _softmax_cross_entropy(z, t):
-    # C = −Σ_j t_j log softmax(z)_j, with log Σ_k e^(z_k) = m + log Σ_k e^(z_k − m), m = max z,
-    # so no exp sees a positive argument (m is a constant: the sum does not depend on it)
+    # C = −Σ_j t_j log softmax(z)_j with log softmax(z)_j = (z_j − m) − log Σ_k e^(z_k − m), m = max z:
+    # no exp sees a positive argument, and m is never added back (at huge logits m + log Σ would
+    # swallow the log term). A zero target adds nothing (not 0 × −inf where z_j − m overflows).
     m = max(zj.data for zj in z)
-    log_norm = _total((zj - m).exp() for zj in z).log() + m
-    return -_total(tj * (zj - log_norm) for zj, tj in zip(z, t))
+    shifted = [zj - m for zj in z]
+    log_sum = _total(sj.exp() for sj in shifted).log()
+    terms = [tj * (sj - log_sum) for sj, tj in zip(shifted, t) if tj != 0]
+    return -_total(terms) if terms else 0 * log_sum
 
 
 # (loss name, activation shared by every output or None) -> (Value form, reads "a" or "z")

@@ -43,7 +43,6 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.colors import Normalize
 
-from .. import __version__
 from .._atomic import atomic_write
 from .._checks import finite_float, finite_vector, shown
 from .._html import STYLE, names_text, state_table
@@ -60,6 +59,7 @@ __all__ = ["StepFrame", "StepAnimation", "animate_steps", "steps_html", "step_fr
 ACCENT = "#1a9e3f"
 """Colour of the ring around the current neuron and of the links its step reads."""
 KINDS = ("start", "forward", "edge", "backward", "end")
+"""The kinds of :class:`StepFrame`, in the order they come."""
 MAX_FRAMES = 150
 """Default cap of :func:`steps_html`: above it the page keeps every equation but no per-step picture."""
 _STYLE_KEYS = ("layout", "labels", "values", "edge_cmap", "seed")
@@ -108,8 +108,8 @@ class StepFrame:
 
 class _Run:
     """The frames of one case plus what drawing them needs: the order of the steps, every
-    neuron's final z, a and δ, colour limits, a private copy of the network and the final state
-    table (HTML)."""
+    neuron's final z, a and δ, a private copy of the network to draw, and the table (HTML) of the
+    state after the pass."""
 
     def __init__(self, frames, forward_order, backward_order, final, template, table, loss_name):
         self.frames, self.forward_order, self.backward_order = frames, forward_order, backward_order
@@ -448,8 +448,8 @@ def animate_steps(net, x, target, loss="squared_error", *, by_edge=False, path=N
         Also a frame per link feeding each δ (the δ gathered edge by edge), before that
         neuron's backward frame.
     path : str or Path, optional
-        Also save there: ``.gif`` (Pillow) or ``.mp4`` (needs ffmpeg); checked before anything
-        runs. The figure is closed after saving.
+        Also save there: ``.gif`` (Pillow; written atomically, looping) or ``.mp4`` (needs
+        ffmpeg); the suffix is checked before anything runs. The figure is closed after saving.
     fps : float, default 2
     dpi : float, default 80
         Resolution of the saved file.
@@ -557,7 +557,8 @@ main{padding:6px 14px 24px}
 nav{display:flex;align-items:center;gap:10px;margin:6px 0 10px}
 nav input{flex:1;max-width:520px}
 .step h2{font-size:15px;margin:4px 0}
-.step pre{white-space:pre-wrap;font-size:14px;background:#f4f6f4;border-left:4px solid #1a9e3f;padding:6px 10px;margin:4px 0}
+.step pre{white-space:pre-wrap;font-size:14px;background:#f4f6f4;border-left:4px solid #1a9e3f;
+  padding:6px 10px;margin:4px 0}
 h2.state{font-size:15px;margin:16px 0 4px}
 footer{font-size:11px;color:#707070;margin-top:14px}
 """
@@ -696,6 +697,7 @@ def steps_html(net, x, target, path=None, loss="squared_error", *, by_edge=False
 
 
 def _page(run, images, title, pictures, max_frames):
+    from .. import __version__  # at call time: the package is complete by then
     frames = run.frames
     esc = html.escape
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',

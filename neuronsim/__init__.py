@@ -28,9 +28,9 @@ datasets       xor, iris, digits, moons, ...; split, one-hot, standardise
 preprocessing  ``Scaler``: scaling of raw input rows that travels with a network
 tables         CSV tables with a header row → a ``Dataset``
 fast           the batched numpy engine (``net.compile()``), same numbers, fast
+torch_bridge   ``net.to_torch()``/``Network.from_torch``: to and from PyTorch (optional extra)
 autograd       the scalar ``Value`` engine, the loss as a ``Value`` graph, micrograd-style nn
-torch_bridge   PyTorch: a network as an ``nn.Module`` and back (torch optional)
-plot           topology, loss, decision boundaries, Hinton diagrams, animations
+plot           topology, loss, boundaries, Hinton diagrams, animations, step-through pages
 cli            the ``neuronsim`` command: demo, train, predict, plot, explain, check
 errors         ``NeuronsimError`` and its kinds, raised on every bad input
 =============  =====================================================================

@@ -51,8 +51,9 @@ def finite_vector(values, length, what):
         raise ShapeError(f"{what}: expected {length} values, got {len(values)}")
     if length > 64:  # long vectors: check in numpy, and name the culprit only on failure
         try:
-            arr = np.asarray(values, dtype=float)
-            if arr.shape == (length,) and np.isfinite(arr).all() and not _has_bool(values):
+            raw = np.asarray(values)  # numbers only: numpy would read the text '1.5' as 1.5
+            arr = raw.astype(float, copy=False) if raw.dtype.kind in "fiu" else None
+            if arr is not None and arr.shape == (length,) and np.isfinite(arr).all() and not _has_bool(values):
                 return arr.tolist()
         except (TypeError, ValueError, OverflowError):  # named one by one below
             pass

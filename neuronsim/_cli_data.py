@@ -15,7 +15,7 @@ from ._checks import shown
 from .activations import get as get_activation
 from .errors import FileFormatError, NeuronsimError, SpecError
 from .io import load
-from .spec import build, load_spec_file
+from .spec import BYTES_PER_LINK, BYTES_PER_NEURON, build, check_size, load_spec_file
 from .tables import load_csv
 
 __all__ = ["load_network", "layered", "load_data"]
@@ -146,8 +146,12 @@ def layered(text, seed=0, *, regression=False):
         raise SpecError(f"{where}: the first layer is the inputs (identity, clamped); write only its width, "
                         f"e.g. {widths[0]}-...")
     links = sum(a * b for a, b in zip(widths, widths[1:]))
-    if links > MAX_LINKS:
-        raise SpecError(f"{where}: {links:,} links; the command line builds at most {MAX_LINKS:,}")
+    try:
+        check_size(sum(widths), links, max_links=MAX_LINKS)   # the cost model of build(), at the CLI's limit
+    except SpecError:
+        raise SpecError(f"{where}: {sum(widths):,} neurons and {links:,} links; the command line builds "
+                        f"networks of at most {MAX_LINKS:,} links (a neuron counting as "
+                        f"{BYTES_PER_NEURON / BYTES_PER_LINK:.1f})") from None
     layers = [("identity", widths[0])]
     for position, (activation, width) in enumerate(zip(activations[1:], widths[1:]), start=1):
         if activation is None:
@@ -155,7 +159,7 @@ def layered(text, seed=0, *, regression=False):
             activation = ("tanh" if not last else "identity" if regression or width > 1 else "sigmoid")
         layers.append((activation, width))
     try:
-        return build(layers, seed=seed)
+        return build(layers, seed=seed, max_links=MAX_LINKS)
     except SpecError as err:
         raise SpecError(f"{where}: {err}") from None
 

@@ -267,6 +267,8 @@ def _explain(args):
     heading, item, note = _LAYOUTS[args.format]
     x, scaled = _seen_input(net, args.input)        # checks the input's width
     loss, target = _case_loss(net, args.loss, args.target)  # and the target's, before any output
+    if args.html is not None and target is None:
+        raise NeuronsimError("--html needs --target: the page steps through the backward pass too")
     decision = _decision(net, args.input)
     lines = [note(scaled)] if scaled else []
     if target is not None and net.target_scaler is not None:
@@ -298,6 +300,9 @@ def _explain(args):
         if chosen is not None and chosen in net.inputs:
             lines.append(item(f"({chosen.name} is an input: inputs are clamped and have no δ)"))
         lines.append(item(f"loss C = {_num(step.loss, args.precision)}"))
+    if args.html is not None:  # the same case as a page of pictures; the network keeps the state printed above
+        _plotting().steps_html(net, x, target, args.html, loss=loss, preserve=True, precision=args.precision)
+        lines.append(f"wrote {args.html}")
     print("\n".join(lines))
     return 0
 
@@ -924,6 +929,9 @@ def _parser():
     sub.add_argument("--format", choices=tuple(_LAYOUTS), default="text", help="default: text")
     sub.add_argument("--precision", type=_precision, default=4, help="significant digits, 1 to 17 (default: 4)")
     sub.add_argument("--seed", type=_seed, help="weight seed for a spec or shorthand (default: 0)")
+    sub.add_argument("--html", type=_path, metavar="PAGE",
+                     help="also write PAGE, a self-contained HTML page stepping through the pass "
+                          "(Previous/Next, slider, arrow keys; open PAGE#step=N at step N)")
 
     sub = command("check", _check, "Validate a network and check its backprop gradients against finite differences.",
                   epilog="Without --input/--target a random case is drawn with --seed. Exit 0 when the gradients\n"

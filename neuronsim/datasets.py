@@ -26,6 +26,7 @@ from typing import Optional
 
 import numpy as np
 
+from ._checks import shown
 from .errors import NeuronsimError, NeuronsimTypeError, ShapeError, ValueRangeError
 
 __all__ = [
@@ -77,26 +78,33 @@ class Dataset:
     classes: Optional[tuple] = None
 
     def __post_init__(self):
-        X, Y = np.asarray(self.X, dtype=np.float64), np.asarray(self.Y, dtype=np.float64)
+        title = f"dataset {shown(self.name, 80)}"
+        try:
+            X, Y = np.asarray(self.X, dtype=np.float64), np.asarray(self.Y, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            raise NeuronsimTypeError(f"{title}: X and Y must be rectangular tables of numbers") from None
         if X.ndim != 2 or Y.ndim != 2 or len(X) != len(Y):
-            raise ShapeError(f"dataset {self.name!r}: X and Y must be 2-D with the same number "
+            raise ShapeError(f"{title}: X and Y must be 2-D with the same number "
                              f"of rows, got shapes {X.shape} and {Y.shape}")
-        labels = None if self.labels is None else np.asarray(self.labels, dtype=np.int64)
+        labels = None if self.labels is None else _class_indices(self.labels, title)
         if labels is not None and labels.shape != (len(X),):
-            raise ShapeError(f"dataset {self.name!r}: labels must have shape ({len(X)},), "
+            raise ShapeError(f"{title}: labels must have shape ({len(X)},), "
                              f"got {labels.shape}")
         features, targets = tuple(map(str, self.feature_names)), tuple(map(str, self.target_names))
         if len(features) != X.shape[1] or len(targets) != Y.shape[1]:
-            raise ShapeError(f"dataset {self.name!r}: expected {X.shape[1]} feature names and "
+            raise ShapeError(f"{title}: expected {X.shape[1]} feature names and "
                              f"{Y.shape[1]} target names, got {len(features)} and {len(targets)}")
+        if isinstance(self.classes, (str, bytes)):
+            raise NeuronsimTypeError(f"{title}: classes must be a sequence of names, got "
+                                     f"{type(self.classes).__name__} {shown(self.classes, 80)}")
         classes = None if self.classes is None else tuple(map(str, self.classes))
         if classes is not None:
             expected = 2 if Y.shape[1] == 1 else Y.shape[1]
             if len(classes) != expected or len(set(classes)) != len(classes):
-                raise ShapeError(f"dataset {self.name!r}: expected {expected} distinct class names (one per "
+                raise ShapeError(f"{title}: expected {expected} distinct class names (one per "
                                  f"{'column of Y' if expected > 2 else 'value 0 and 1 of Y'}), got {len(classes)}")
             if labels is not None and len(labels) and not 0 <= labels.min() <= labels.max() < expected:
-                raise ValueRangeError(f"dataset {self.name!r}: labels must lie in [0, {expected - 1}] "
+                raise ValueRangeError(f"{title}: labels must lie in [0, {expected - 1}] "
                                       f"(one per class name), got {labels.min()}..{labels.max()}")
         for field, value in [("X", X), ("Y", Y), ("labels", labels),
                              ("feature_names", features), ("target_names", targets), ("classes", classes)]:
@@ -116,12 +124,26 @@ class Dataset:
 
 # -- argument checks ------------------------------------------------------------------------------
 
+def _class_indices(labels, title):
+    """``labels`` as an int64 array, refusing values that are not whole numbers."""
+    try:
+        values = np.asarray(labels, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise NeuronsimTypeError(f"{title}: labels must be class indices (whole numbers)") from None
+    whole = np.isfinite(values) & (values == np.round(values))
+    if not whole.all():
+        row = int(np.flatnonzero(~whole.ravel())[0])
+        raise ValueRangeError(f"{title}: labels must be whole numbers (class indices), got "
+                              f"{float(values.ravel()[row])!r} at row {row}")
+    return values.astype(np.int64)
+
+
 def _integer(name, value, low, high=None):
     expected = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise NeuronsimTypeError(f"{name} must be {expected}, got {value!r}")
+        raise NeuronsimTypeError(f"{name} must be {expected}, got {shown(value, 80)}")
     if value < low or (high is not None and value > high):
-        raise ValueRangeError(f"{name} must be {expected}, got {int(value)}")
+        raise ValueRangeError(f"{name} must be {expected}, got {shown(int(value), 80)}")
     return int(value)
 
 
@@ -133,7 +155,7 @@ def _real(name, value, low, high=math.inf, *, open_low=False, open_high=False):
         expected = f"a number in {brackets[0]}{low}, {high}{brackets[1]}"
     numeric = (int, float, np.integer, np.floating)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numeric):
-        raise NeuronsimTypeError(f"{name} must be {expected}, got {value!r}")
+        raise NeuronsimTypeError(f"{name} must be {expected}, got {shown(value, 80)}")
     try:
         value = float(value)
     except OverflowError:  # an int beyond the float range
@@ -654,13 +676,13 @@ def load(name, **kwargs):
     'mirror_symmetry'
     """
     if not isinstance(name, str):
-        raise NeuronsimTypeError(f"name must be a string, got {name!r}")
+        raise NeuronsimTypeError(f"name must be a string, got {shown(name, 80)}")
     loader = _LOADERS.get(name.strip().lower().replace("-", "_"))
     if loader is None:
-        raise NeuronsimError(f"unknown data set {name!r}; known: {', '.join(available())}")
+        raise NeuronsimError(f"unknown data set {shown(name, 80)}; known: {', '.join(available())}")
     try:
         inspect.signature(loader).bind(**kwargs)
     except TypeError as err:
-        raise NeuronsimTypeError(f"load({name!r}): {err}; {loader.__name__} takes "
+        raise NeuronsimTypeError(f"load({shown(name, 80)}): {err}; {loader.__name__} takes "
                                  f"{inspect.signature(loader)}") from None
     return loader(**kwargs)

@@ -60,7 +60,7 @@ import numpy as np
 
 from ._gc import paused_gc
 from . import losses as _losses
-from ._checks import all_finite, as_matrix, checked_real
+from ._checks import all_finite, as_matrix, checked_real, finite_vector
 from .errors import NeuronsimError, NeuronsimTypeError, NonFiniteError, ShapeError
 
 __all__ = ["FastEngine", "compile"]
@@ -223,22 +223,20 @@ class FastEngine:
         weights = np.array(list(map(_WEIGHT, self._edge_dicts)))
         biases = np.array([n._bias for n in self._neurons])
         if weights.dtype.kind not in "fiu" or not all_finite(weights):
-            self._bad_weight()
+            weights = self._checked_weights()   # names the culprit, or converts (ints > 2**63)
         if biases.dtype.kind not in "fiu" or not all_finite(biases):
-            for neuron in self._neurons:
-                checked_real(neuron._bias, f"the bias of neuron {neuron.name!r}", error=NonFiniteError)
+            biases = np.array([checked_real(neuron._bias, f"the bias of neuron {neuron.name!r}",
+                                            error=NonFiniteError) for neuron in self._neurons])
         self.weights[self._walk] = weights
         self.biases[:] = biases
         self._refresh()
 
-    def _bad_weight(self):
-        """Raise the error naming the first edge whose weight in the graph is not a finite real."""
+    def _checked_weights(self):
+        """The graph's weights (in its own edge order) one by one: the error naming the first edge
+        whose weight is not a finite real number, else them as floats."""
         keys = self.keys
-        for position, data in zip(self._walk.tolist(), self._edge_dicts):
-            src, dst = keys[position]
-            checked_real(data["weight"], f"the weight of edge {src} -> {dst} (read from net.graph)",
-                         error=NonFiniteError)
-        raise NonFiniteError("a weight read from net.graph is not a finite number")  # not reached
+        return np.array([checked_real(data["weight"], "the weight of edge {} -> {} (read from net.graph)".format(
+            *keys[position]), error=NonFiniteError) for position, data in zip(self._walk.tolist(), self._edge_dicts)])
 
     def push(self, grads=False):
         """Write the engine's weights and biases (and, with ``grads``, its gradients) to the graph."""
@@ -259,8 +257,16 @@ class FastEngine:
 
     def set_params(self, values):
         """Replace the flat parameter vector (in :attr:`keys` order); the graph is written at the
-        next :meth:`push`."""
-        self.params[:] = values
+        next :meth:`push`.
+
+        Raises
+        ------
+        ShapeError, NeuronsimTypeError, ValueRangeError
+            Not one finite real number per key (the message names the parameter); nothing
+            changes then.
+        """
+        checked = finite_vector(values, len(self.keys), "FastEngine.set_params(values)")
+        self.params[:] = checked
         self._refresh()
 
     def _refresh(self):
@@ -464,7 +470,7 @@ class FastEngine:
             if bad[r - first, case]:
                 raise NonFiniteError(
                     f"the backward pass overflowed on input row {_row(rows, case)}: neuron {name!r} has "
-                    f"δ = {float(D[r, case])!r} (its z, a and every δ after it are finite)")
+                    f"δ = {float(D[r, case])!r} (the δ computed before it, from the outputs back, are finite)")
         raise NonFiniteError(f"the backward pass overflowed on input row {_row(rows, case)}")  # not reached
 
 

@@ -18,16 +18,17 @@ A network file is plain JSON (version 2)::
 ``inputs``/``outputs`` appear only when they were named explicitly (otherwise they are
 inferred again on loading), the other fields only when set: ``preprocessing`` is the
 network's input :class:`~neuronsim.preprocessing.Scaler` (``Scaler.to_dict()``), ``classes``
-its class names, ``target_names`` the names of its outputs and ``target_scaler`` a regression
-network's target Scaler (see :class:`~neuronsim.Network`); ``optimizer`` and ``metadata`` are
+its class names, ``class_targets`` the two output values a single-output classifier was
+trained toward (e.g. ``[0.0, 1.0]`` for a tanh output), ``target_names`` the names of its
+outputs and ``target_scaler`` a regression network's target Scaler (see :class:`~neuronsim.Network`); ``optimizer`` and ``metadata`` are
 saved when given (``metadata`` defaults to ``net.metadata``). Neurons are listed
 in the order they were added and edges in an order that reproduces every neuron's incoming and
 outgoing link order (see :func:`neuronsim.spec.to_spec`), so a loaded network sums in the same
 order and gives bit-identical outputs and gradients. Floats are written with Python's shortest
 round-tripping repr, so every weight comes back bit for bit.
 
-Versions: version 2 added ``preprocessing``, ``classes``, ``target_names`` and
-``target_scaler``. A network that has none of them is written as version 1, which older
+Versions: version 2 added ``preprocessing``, ``classes``, ``class_targets``, ``target_names``
+and ``target_scaler``. A network that has none of them is written as version 1, which older
 neuronsim versions read too; both versions load. A file whose ``metadata.standardize`` is
 ``{"mean": [...], "std": [...]}`` (what ``neuronsim train --standardize`` wrote before version
 2) and that has no ``preprocessing`` field loads with that standardisation as
@@ -108,8 +109,8 @@ of a million links takes about 25 MB). Raise it per call with ``max_bytes=``; se
 changes the default."""
 
 _FIELDS = ("format", "version", "neurons", "edges", "inputs", "outputs", "preprocessing", "classes",
-           "target_names", "target_scaler", "optimizer", "metadata")
-_V2_FIELDS = ("preprocessing", "classes", "target_names", "target_scaler")  # absent from version 1
+           "class_targets", "target_names", "target_scaler", "optimizer", "metadata")
+_V2_FIELDS = ("preprocessing", "classes", "class_targets", "target_names", "target_scaler")  # not in version 1
 _FIELD = re.compile(r"[a-z_]+[\[:]")  # a message that starts with a field path, e.g. "scale[1]: ..."
 _OPTIMIZERS = {cls.__name__: cls for cls in (_optim.SGD, _optim.Adam)}
 _SCHEDULES = {cls.__name__: cls for cls in (_optim.StepDecay, _optim.ExponentialDecay, _optim.LinearDecay)}
@@ -187,8 +188,9 @@ def _checked_indent(indent):
 def to_document(net, *, optimizer=None, metadata=None):
     """The JSON-ready dict that :func:`save` writes (see the module documentation).
 
-    ``metadata`` defaults to ``net.metadata``; the network's preprocessing, classes, target
-    names and target scaler are written when set (and the version is 2 only then).
+    ``metadata`` defaults to ``net.metadata``; the network's preprocessing, classes, class
+    targets, target names and target scaler are written when set (and the version is 2 only
+    then).
 
     Examples
     --------
@@ -204,7 +206,7 @@ def to_document(net, *, optimizer=None, metadata=None):
     net.outputs  # refuse what load() would refuse: a cycle, no inputs or outputs, a bad weight
     document = {"format": FORMAT, "version": 1}
     document.update(to_spec(net))
-    extras = {"preprocessing": net.preprocessing, "classes": net.classes,
+    extras = {"preprocessing": net.preprocessing, "classes": net.classes, "class_targets": net.class_targets,
               "target_names": net.target_names, "target_scaler": net.target_scaler}
     for key, value in extras.items():
         if value is None:
@@ -473,6 +475,9 @@ def _set_extras(net, document, metadata):
                 if not _typed(name, f"{key}[{i}]", str):
                     raise SpecError(f"{key}[{i}]: a name must not be empty")
             _set_attribute(net, key, names)
+    if "class_targets" in document:
+        pair = _typed(document["class_targets"], "class_targets", list)
+        _set_attribute(net, "class_targets", [_number(v, f"class_targets[{i}]") for i, v in enumerate(pair)])
     if "preprocessing" not in document and isinstance(metadata, dict):
         legacy = metadata.get("standardize")
         if isinstance(legacy, dict) and set(legacy) == {"mean", "std"}:
@@ -517,9 +522,14 @@ def _check_extras(net):
         net._check_width(net.target_scaler, len(plan.outputs), "target_scaler", "output")
     if net.classes is not None:
         net._check_classes(net.classes, plan)
+    if net.class_targets is not None:
+        net._checked_class_targets(plan)
     if net.target_names is not None and len(net.target_names) != len(plan.outputs):
         raise ShapeError(f"target_names: {len(net.target_names)} names for {len(plan.outputs)} output neurons; "
                          "set net.target_names again")
+    for what in ("preprocessing", "target_scaler", "classes", "target_names"):  # not reordered since set
+        if getattr(net, what) is not None:
+            net._check_set_for(what, plan)
 
 
 def _network(neurons, edges):

@@ -13,26 +13,43 @@ Examples
 0.2
 """
 
+import numbers
+
 import numpy as np
 
-from .errors import NeuronsimTypeError, ShapeError, TrainingError
+from ._checks import all_finite, checked_real
+from .errors import NeuronsimTypeError, ShapeError, TrainingError, ValueRangeError
 
 __all__ = ["accuracy", "mse", "max_error", "get", "available"]
 
 
 def _pair(Y_true, Y_pred):
-    try:
-        Y_true = np.asarray(Y_true, dtype=float)
-        Y_pred = np.asarray(Y_pred, dtype=float)
-    except (TypeError, ValueError):
-        raise NeuronsimTypeError("Y_true and Y_pred must be numeric arrays of shape (n, outputs)") from None
+    """Both arrays as finite float (n, outputs) arrays of the same shape, or the error naming
+    the first bad cell (a NaN prediction would otherwise count as a wrong class, silently)."""
+    Y_true, Y_pred = _numbers(Y_true, "Y_true"), _numbers(Y_pred, "Y_pred")
     if Y_true.ndim == 1:
         Y_true = Y_true[:, None]
     if Y_pred.ndim == 1:
         Y_pred = Y_pred[:, None]
     if Y_true.shape != Y_pred.shape:
         raise ShapeError(f"Y_true has shape {Y_true.shape} but Y_pred has shape {Y_pred.shape}")
+    for name, values in (("Y_true", Y_true), ("Y_pred", Y_pred)):
+        if not all_finite(values):
+            cell = tuple(map(int, np.argwhere(~np.isfinite(values))[0]))
+            raise ValueRangeError(f"{name}[{', '.join(map(str, cell))}] is {values[cell]}; values must be finite")
     return Y_true, Y_pred
+
+
+def _numbers(values, name):
+    try:
+        raw = np.asarray(values)
+        if raw.dtype.kind in "USV" or (raw.dtype.kind == "O" and not all(isinstance(v, numbers.Real) for v in raw.flat)):
+            raise TypeError(name)   # numpy would read the text '1.5' as 1.5
+        return raw.astype(float, copy=False)
+    except (TypeError, ValueError):
+        raise NeuronsimTypeError("Y_true and Y_pred must be numeric arrays of shape (n, outputs)") from None
+    except OverflowError:  # an int beyond the float range
+        raise ValueRangeError(f"{name} holds an integer too large for a float") from None
 
 
 def accuracy(Y_true, Y_pred, threshold=None):
@@ -51,6 +68,8 @@ def accuracy(Y_true, Y_pred, threshold=None):
     1.0
     """
     Y_true, Y_pred = _pair(Y_true, Y_pred)
+    if threshold is not None:
+        threshold = checked_real(threshold, "accuracy(threshold)")
     if len(Y_true) == 0:
         return float("nan")
     if Y_true.shape[1] == 1:

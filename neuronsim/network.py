@@ -47,7 +47,8 @@ class Network:
     A trained network is a complete predictor: what it needs to turn raw rows into answers
     travels with it (and with its file): :attr:`preprocessing` (a
     :class:`~neuronsim.preprocessing.Scaler` applied to every raw row), :attr:`classes` (the
-    names :meth:`predict_classes` answers with), :attr:`target_names`, :attr:`target_scaler`
+    names :meth:`predict_classes` answers with), :attr:`class_targets` (the two values a
+    single-output classifier was trained toward), :attr:`target_names`, :attr:`target_scaler`
     (a regression network's outputs are inverse-transformed by :meth:`predict`) and
     :attr:`metadata`. The rule: **matrix-level APIs** (:meth:`predict`, :meth:`predict_classes`,
     :meth:`predict_proba`, :func:`~neuronsim.train`, metrics on predictions) **take raw rows**;
@@ -84,7 +85,9 @@ class Network:
         self._classes = None
         self._target_names = None
         self._target_scaler = None
+        self._class_targets = None
         self._metadata = None
+        self._set_for = {}  # predictor field -> the input or output neuron names it was set for
 
     # --- the graph and its neurons ------------------------------------------------------------
 
@@ -610,6 +613,7 @@ class Network:
         out = self._bare_predict(plan, self._scaled(plan, rows))
         if self._target_scaler is not None:
             self._check_width(self._target_scaler, len(plan.outputs), "target_scaler", "output")
+            self._check_set_for("target_scaler", plan)
             out = self._target_scaler.inverse_transform(out)
         return out[0] if single else out
 
@@ -617,7 +621,9 @@ class Network:
         """Class probabilities for RAW rows, one column per class, each row summing to 1.
 
         - one output: ``[1 − p, p]`` with p the output (for a tanh or softsign output, whose
-          range is (−1, 1), p = (a + 1) / 2); p must lie in [0, 1];
+          range is (−1, 1), p = (a + 1) / 2); p must lie in [0, 1]. When
+          :attr:`class_targets` ``(t0, t1)`` are set (``train`` sets them), p is where the
+          output lies between them, ``(a − t0) / (t1 − t0)``, clipped to [0, 1];
         - several identity outputs (logits, as trained with softmax cross-entropy): the
           softmax of the outputs (computed stably);
         - several outputs of any other activation (e.g. sigmoid): the outputs divided by their
@@ -657,14 +663,17 @@ class Network:
         if self._target_scaler is not None:
             raise NeuronsimError("predict_proba: this network has a target_scaler, so it is a regression "
                                  "network; its answers are numbers (predict), not class probabilities")
+        targets = self._checked_class_targets(plan)
         out = self._bare_predict(plan, self._scaled(plan, rows))
-        proba = _probabilities(out, plan.outputs)
+        proba = _probabilities(out, plan.outputs, targets)
         return proba[0] if single else proba
 
     def predict_classes(self, X):
         """Class names for RAW rows: the :attr:`classes` entry of the largest output (several
-        outputs), or of ``p >= 0.5`` (one output: the second class; see :meth:`predict_proba`
-        for p).
+        outputs); for one output, the second class when the output is at least halfway between
+        the two class targets (:attr:`class_targets`; by default 0 and 1, or −1 and 1 for a
+        tanh or softsign output), i.e. when ``p >= 0.5`` in :meth:`predict_proba`'s terms (an
+        output beyond the targets is simply on their side, not an error).
 
         Returns
         -------
@@ -676,6 +685,9 @@ class Network:
         NeuronsimError
             :attr:`classes` is not set (the message says how to set it), or the network is a
             regression network.
+        ShapeError
+            :attr:`classes` or :attr:`preprocessing` no longer fits the network (or was set for
+            other input or output neurons), or rows of the wrong width.
 
         Examples
         --------
@@ -691,14 +703,56 @@ class Network:
                 "net.classes = data.classes for a neuronsim Dataset")
         plan = self._current_plan()
         self._check_classes(self._classes, plan)
+        self._check_set_for("classes", plan)
+        targets = self._checked_class_targets(plan)
         rows, single = self._raw_rows(plan, X)
         out = self._bare_predict(plan, self._scaled(plan, rows))
-        if len(plan.outputs) == 1:
-            chosen = (_probabilities(out, plan.outputs)[:, 1] >= 0.5).astype(int)
+        if len(plan.outputs) == 1:  # the second class from halfway between the two targets on
+            low, high = targets if targets is not None else _usual_targets(plan.outputs[0])
+            chosen = (out[:, 0] >= low / 2 + high / 2).astype(int)
         else:
             chosen = out.argmax(axis=1)
         names = np.array(self._classes)[chosen]
         return str(names[0]) if single else names
+
+    def preprocess(self, X):
+        """RAW rows as the input neurons see them: scaled by :attr:`preprocessing` (checked to
+        still fit the inputs), or as they are (as floats) when the network has none.
+
+        What :meth:`predict` does before its forward passes; use it to feed the neuron-level
+        calls (:meth:`forward`, :meth:`explain`, the step-through, plots) from raw rows.
+
+        Parameters
+        ----------
+        X : array_like, shape (n, inputs) or (inputs,)
+
+        Returns
+        -------
+        ndarray of float64
+            Shape (n, inputs), or (inputs,) for a single 1-D row.
+
+        Raises
+        ------
+        ShapeError
+            Rows of the wrong width, or a :attr:`preprocessing` that no longer fits the inputs
+            (or was set for other or reordered input neurons).
+        NeuronsimTypeError, ValueRangeError, NonFiniteError
+            As :meth:`predict`.
+
+        Examples
+        --------
+        >>> from neuronsim.preprocessing import Scaler
+        >>> net = Network.from_spec([("identity", 2), ("sigmoid", 1)])
+        >>> net.preprocessing = Scaler("standardize", offset=[5.0, 3.0], scale=[0.5, 2.0])
+        >>> net.preprocess([6.0, 4.0])
+        array([2. , 0.5])
+        >>> net.forward(net.preprocess([6.0, 4.0])) == net.predict([6.0, 4.0]).tolist()
+        True
+        """
+        plan = self._current_plan()
+        rows, single = self._raw_rows(plan, X)
+        rows = self._scaled(plan, rows)
+        return rows[0] if single else rows
 
     def _raw_rows(self, plan, X):
         """``(rows, single)``: a checked (n, inputs) float array and whether X was one 1-D row."""
@@ -721,7 +775,13 @@ class Network:
         if scaler is None:
             return rows
         self._check_width(scaler, len(plan.inputs), "preprocessing", "input")
-        return scaler.transform(rows)
+        self._check_set_for("preprocessing", plan)
+        from .errors import NonFiniteError
+
+        try:
+            return scaler.transform(rows)
+        except NonFiniteError as err:
+            raise NonFiniteError(f"X scaled by net.preprocessing: {err}") from None
 
     def _bare_predict(self, plan, rows):
         """Forward rows that are already what the neurons see (no scaling either way)."""
@@ -733,6 +793,22 @@ class Network:
         if scaler.width != width:
             raise ShapeError(f"{what}: the Scaler has {scaler.width} column{'s' * (scaler.width != 1)} but the "
                              f"network now has {width} {side} neuron{'s' * (width != 1)}; set net.{what} again")
+
+    def _remember_set_for(self, what, value, neurons):
+        """Note the neurons the predictor field ``what`` was just set for (forgotten when None)."""
+        if value is None:
+            self._set_for.pop(what, None)
+        else:
+            self._set_for[what] = tuple(n.name for n in neurons)
+
+    def _check_set_for(self, what, plan):
+        """Refuse a predictor field set for other (or reordered) input or output neurons."""
+        names = self._set_for.get(what)
+        side = "input" if what == "preprocessing" else "output"
+        now = tuple(n.name for n in (plan.inputs if side == "input" else plan.outputs))
+        if names is not None and names != now:
+            raise ShapeError(f"{what}: set for the {side} neurons ({_listed(names)}), but they are now "
+                             f"({_listed(now)}); set net.{what} again")
 
     # --- what travels with the network ----------------------------------------------------------
 
@@ -760,14 +836,25 @@ class Network:
 
     @preprocessing.setter
     def preprocessing(self, scaler):
-        self._preprocessing = self._checked_scaler(scaler, "preprocessing", self.inputs, "input")
+        inputs = self.inputs
+        self._preprocessing = self._checked_scaler(scaler, "preprocessing", inputs, "input")
+        self._remember_set_for("preprocessing", scaler, inputs)
 
     @property
     def target_scaler(self):
         """A regression network's target :class:`~neuronsim.preprocessing.Scaler`, or None:
         the network was trained on scaled targets and :meth:`predict` returns
         ``target_scaler.inverse_transform`` of its outputs (one column per output neuron).
-        A network cannot have both a target scaler and :attr:`classes`."""
+        A network cannot have both a target scaler and :attr:`classes`.
+
+        Examples
+        --------
+        >>> from neuronsim.preprocessing import Scaler
+        >>> net = Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+        >>> net.target_scaler = Scaler("standardize", offset=[100.0], scale=[10.0])
+        >>> net.predict([[0.5]])                  # the output 0.5 is 100 + 0.5 * 10 in target units
+        array([[105.]])
+        """
         return self._target_scaler
 
     @target_scaler.setter
@@ -775,7 +862,9 @@ class Network:
         if scaler is not None and self._classes is not None:
             raise NeuronsimError("target_scaler: this network has classes (it is a classifier); "
                                  "set net.classes = None first")
-        self._target_scaler = self._checked_scaler(scaler, "target_scaler", self.outputs, "output")
+        outputs = self.outputs
+        self._target_scaler = self._checked_scaler(scaler, "target_scaler", outputs, "output")
+        self._remember_set_for("target_scaler", scaler, outputs)
 
     def _checked_scaler(self, scaler, what, neurons, side):
         from .preprocessing import Scaler
@@ -816,6 +905,7 @@ class Network:
     def classes(self, names):
         if names is None:
             self._classes = None
+            self._remember_set_for("classes", None, ())
             return
         if self._target_scaler is not None:
             raise NeuronsimError("classes: this network has a target_scaler (it is a regression network); "
@@ -825,6 +915,7 @@ class Network:
             raise ValueRangeError(f"classes: names must differ, got {shown(list(names))}")
         self._check_classes(names, self._current_plan())
         self._classes = names
+        self._remember_set_for("classes", names, self.outputs)
 
     @staticmethod
     def _check_classes(names, plan):
@@ -837,6 +928,49 @@ class Network:
         elif len(names) != len(outputs):
             raise ShapeError(f"classes: the network has {len(outputs)} output neurons ({listed}); give one "
                              f"class name per output, got {len(names)}")
+
+    @property
+    def class_targets(self):
+        """The output values ``(t0, t1)`` a single-output classifier was trained toward for its
+        first and second class, or None for the output's usual coding (0 and 1; −1 and 1 for a
+        tanh or softsign output).
+
+        :meth:`predict_classes` answers the second class when the output is at least halfway
+        from t0 to t1, and :meth:`predict_proba` gives p = (a − t0) / (t1 − t0) clipped to
+        [0, 1]. :func:`~neuronsim.train` sets it when a single output is trained on two
+        target values other than its usual coding (e.g. 0/1 targets on a tanh output), and
+        clears it when they are the usual ones. Saved with the network.
+
+        Examples
+        --------
+        >>> net = Network.from_spec([("identity", 1), ("tanh", 1)], init="constant")
+        >>> net.classes = ["no", "yes"]
+        >>> x = [[0.31]]                           # output tanh(0.31) = 0.30
+        >>> net.predict_classes(x).tolist()        # usual tanh coding: -1 / +1, threshold 0
+        ['yes']
+        >>> net.class_targets = (0.0, 1.0)         # trained toward 0 / 1: threshold 0.5
+        >>> net.predict_classes(x).tolist(), net.predict_proba(x).round(2).tolist()
+        (['no'], [[0.7, 0.3]])
+        """
+        return self._class_targets
+
+    @class_targets.setter
+    def class_targets(self, pair):
+        if pair is not None:
+            pair = _target_pair(pair)
+            outputs = self.outputs
+            if len(outputs) != 1:
+                raise ShapeError(f"class_targets: only a single output neuron has two class targets; the network "
+                                 f"has {len(outputs)} ({', '.join(n.name for n in outputs)})")
+        self._class_targets = pair
+        self._remember_set_for("class_targets", pair, () if pair is None else outputs)
+
+    def _checked_class_targets(self, plan):
+        if self._class_targets is not None and len(plan.outputs) != 1:
+            raise ShapeError(f"class_targets: set for a single output, but the network now has {len(plan.outputs)} "
+                             "output neurons; set net.class_targets = None")
+        self._check_set_for("class_targets", plan)
+        return self._class_targets
 
     @property
     def target_names(self):
@@ -861,6 +995,7 @@ class Network:
                                  f"{'s' * (len(outputs) != 1)} ({', '.join(n.name for n in outputs)}); "
                                  f"give one name per output, got {len(names)}")
         self._target_names = names
+        self._remember_set_for("target_names", names, () if names is None else outputs)
 
     @property
     def metadata(self):
@@ -868,6 +1003,13 @@ class Network:
 
         :func:`neuronsim.load` sets it to what the file held; :meth:`save` writes it when no
         other ``metadata`` is given.
+
+        Examples
+        --------
+        >>> net = Network.from_spec([("identity", 1), ("sigmoid", 1)])
+        >>> net.metadata = {"epochs": 30, "note": "first run"}
+        >>> net.metadata["epochs"]
+        30
         """
         return self._metadata
 
@@ -1015,7 +1157,7 @@ class Network:
     def save(self, path, *, optimizer=None, metadata=None, indent=None):
         """Save as versioned JSON, atomically (see :func:`neuronsim.io.save`); load with
         :func:`neuronsim.load` or :meth:`Network.load`. The file holds the network's
-        preprocessing, classes, target names and target scaler too."""
+        preprocessing, classes, class targets, target names and target scaler too."""
         from .io import save  # io builds on Network; imported late to keep arrows down
 
         save(self, path, optimizer=optimizer, metadata=metadata, indent=indent)
@@ -1056,8 +1198,8 @@ class Network:
 
     def copy(self):
         """An independent network with the same neurons, links, weights, biases and io names,
-        and the same :attr:`preprocessing`, :attr:`classes`, :attr:`target_names`,
-        :attr:`target_scaler` and (a deep copy of) :attr:`metadata`.
+        and the same :attr:`preprocessing`, :attr:`classes`, :attr:`class_targets`,
+        :attr:`target_names`, :attr:`target_scaler` and (a deep copy of) :attr:`metadata`.
 
         Examples
         --------
@@ -1080,6 +1222,8 @@ class Network:
         # a Scaler's arrays are read-only and the names are tuples: sharing them is safe
         twin._preprocessing, twin._target_scaler = self._preprocessing, self._target_scaler
         twin._classes, twin._target_names = self._classes, self._target_names
+        twin._class_targets = self._class_targets
+        twin._set_for = dict(self._set_for)
         twin._metadata = copy.deepcopy(self._metadata)
         return twin
 
@@ -1164,10 +1308,21 @@ class Network:
 _SYMMETRIC = ("tanh", "softsign")  # single outputs in (-1, 1): p = (a + 1) / 2
 
 
-def _probabilities(out, outputs):
-    """Rows of class probabilities from an (n, outputs) array of network outputs."""
+def _usual_targets(output):
+    """The class targets a single output is trained toward unless told otherwise."""
+    return (-1.0, 1.0) if output.activation.name in _SYMMETRIC else (0.0, 1.0)
+
+
+def _probabilities(out, outputs, targets=None):
+    """Rows of class probabilities from an (n, outputs) array of network outputs (``targets``:
+    the single output's class targets (t0, t1), or None)."""
     if len(outputs) == 1:
         a = out[:, 0]
+        if targets is not None:
+            low, high = targets
+            with np.errstate(over="ignore"):  # a - t0 beyond the float range is clipped
+                p = np.clip((a - low) / (high - low), 0.0, 1.0)
+            return np.column_stack([1.0 - p, p])
         p = (a + 1.0) / 2.0 if outputs[0].activation.name in _SYMMETRIC else a
         bad = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))
         if bad.size:
@@ -1190,6 +1345,26 @@ def _probabilities(out, outputs):
     shares = out / np.where(top > 0, top, 1.0)
     total = shares.sum(axis=1, keepdims=True)
     return np.where(top > 0, shares / np.where(top > 0, total, 1.0), 1.0 / out.shape[1])
+
+
+def _listed(names, limit=8):
+    """Neuron names for a message: ``x1, x2, ...`` (at most ``limit`` of them, each bounded)."""
+    shown_names = [name if len(name) <= 40 and name.isprintable() else shown(name, 40) for name in names[:limit]]
+    return ", ".join(shown_names) + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+def _target_pair(pair):
+    """``(t0, t1)``: two finite floats, t0 < t1, whose difference is finite too."""
+    if isinstance(pair, (str, bytes, Mapping)) or not hasattr(pair, "__len__"):
+        raise NeuronsimTypeError(f"class_targets must be a pair of numbers or None, got {shown(pair)}")
+    if len(pair) != 2:
+        raise ShapeError(f"class_targets: expected two output values (t0, t1), got {len(pair)}")
+    low, high = (finite_float(value, f"class_targets[{i}]") for i, value in enumerate(pair))
+    if not low < high:
+        raise ValueRangeError(f"class_targets: t0 must be less than t1, got {(low, high)!r}")
+    if not math.isfinite(high - low):
+        raise ValueRangeError(f"class_targets: t1 - t0 must be finite, got {(low, high)!r}")
+    return low, high
 
 
 def _text_tuple(names, what):

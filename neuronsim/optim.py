@@ -54,16 +54,21 @@ def _describe(key):
 
 
 def _vector(values, name):
+    """A 1-D float array of real numbers (text, booleans and integers beyond the float range are
+    refused: numpy would read '1.5' as 1.5 and True as 1.0)."""
     try:
-        arr = np.asarray(values, dtype=float)
+        raw = np.asarray(values)
+        if raw.dtype.kind in "USVb" or (raw.dtype.kind == "O" and not all(
+                isinstance(v, numbers.Real) and not isinstance(v, bool) for v in raw.flat)):
+            raise TypeError(name)
+        arr = raw.astype(float, copy=False)
     except (TypeError, ValueError):
         raise NeuronsimTypeError(f"{name} must be a sequence of numbers") from None
     except OverflowError:  # an int beyond the float range
         raise ValueRangeError(f"{name} holds an integer too large for a float") from None
     if arr.ndim != 1:
         raise ShapeError(f"{name} must be 1-D, got shape {arr.shape}")
-    if (values.dtype == bool if isinstance(values, np.ndarray) else
-            any(isinstance(v, (bool, np.bool_)) for v in values)):
+    if not isinstance(values, np.ndarray) and any(isinstance(v, (bool, np.bool_)) for v in values):
         raise NeuronsimTypeError(f"{name} must hold numbers, not booleans")
     return arr
 

@@ -129,8 +129,9 @@ class Scaler:
         ShapeError
             ``X`` is not a non-empty 2-D table.
         NeuronsimTypeError, ValueRangeError
-            Non-numeric or non-finite values, an unknown kind, or a column whose spread does not
-            fit in a float.
+            Non-numeric or non-finite values, an unknown kind, or (``"minmax"``) a column whose
+            spread max − min does not fit in a float. Standardising computes the mean and
+            standard deviation without overflow or underflow, however large or small the values.
 
         Examples
         --------
@@ -428,4 +429,4 @@ def _names(names, width):
     for i, name in enumerate(names):
         if not isinstance(name, str):
             raise NeuronsimTypeError(f"names[{i}] must be a string, got {shown(name)}")
-    return names
+    return tuple(str(name) for name in names)  # plain str, not numpy's str_

@@ -12,17 +12,20 @@ from pathlib import Path
 
 import numpy as np
 
-from . import datasets
+from . import _reader, datasets
 from ._checks import shown
 from .errors import FileFormatError, NeuronsimError, NeuronsimTypeError, ValueRangeError
 
 TASKS = ("auto", "classify", "regress")
 _DELIMITERS = ",;\t|"
 
-__all__ = ["load_csv"]
+__all__ = ["load_csv", "MAX_BYTES"]
+
+MAX_BYTES = 32 * 2**20
+"""Default size limit of :func:`load_csv`, in bytes (32 MiB); pass ``max_bytes=`` to read more."""
 
 
-def load_csv(path, label=None, *, classes=None, task="auto"):
+def load_csv(path, label=None, *, classes=None, task="auto", max_bytes=None):
     """Read a CSV file with a header row into a :class:`~neuronsim.datasets.Dataset`.
 
     Every column but the label column is a feature and must hold finite numbers. Rows are
@@ -48,6 +51,9 @@ def load_csv(path, label=None, *, classes=None, task="auto"):
         numeric column.
     classes : bool, optional
         The older spelling of ``task``: True is ``task="classify"``, False ``task="regress"``.
+    max_bytes : int, optional
+        The most bytes read (default :data:`MAX_BYTES`, read at each call): a larger file, or a
+        device such as ``/dev/zero``, is refused after reading no more than that.
 
     Returns
     -------
@@ -83,7 +89,7 @@ def load_csv(path, label=None, *, classes=None, task="auto"):
     if not isinstance(path, (str, os.PathLike)):
         raise NeuronsimTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     path = Path(path)
-    header, rows = _read_table(path)
+    header, rows = _read_table(path, max_bytes)
     if label is None:
         label = header[-1]
     if not isinstance(label, str) or label not in header:
@@ -102,7 +108,8 @@ def load_csv(path, label=None, *, classes=None, task="auto"):
     for i, (row_number, cells) in enumerate(rows):
         where = f"{path}: row {row_number}"
         if len(cells) != len(header):
-            raise NeuronsimError(f"{where} has {len(cells)} cells; the header has {len(header)}")
+            raise NeuronsimError(f"{where} has {len(cells)} cell{'s' * (len(cells) != 1)}; the header has "
+                                 f"{len(header)} columns")
         raw_labels.append(cells[at].strip())
         if not raw_labels[-1]:
             raise NeuronsimError(f"{where}, column {_column(label)}: the label is empty")
@@ -130,21 +137,18 @@ def _checked_task(task, classes):
     return implied
 
 
-def _read_table(path):
+def _read_table(path, max_bytes=None):
     """The header (stripped names) and the non-blank rows as ``(row number, cells)``."""
+    max_bytes = _reader.limit(max_bytes, MAX_BYTES, "max_bytes")
+    data = _reader.read_bytes(_reader.checked_path(path), max_bytes=max_bytes, what="CSV file")
     try:
-        with open(path, newline="", encoding="utf-8-sig") as file:
-            text = file.read()
+        text = data.decode("utf-8-sig")
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
         lines = [(reader.line_num, cells) for cells in reader]
-    except FileNotFoundError:
-        raise FileFormatError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise FileFormatError(f"{path}: is a directory, not a CSV file") from None
     except UnicodeDecodeError as err:
         raise FileFormatError(f"{path}: not a CSV file: not UTF-8 text (byte {err.start})") from None
-    except (OSError, csv.Error) as err:
-        raise FileFormatError(f"{path}: cannot read the CSV file ({err})") from None
+    except csv.Error as err:
+        raise FileFormatError(f"{path}: cannot read the CSV file ({shown(str(err))})") from None
     lines = [(number, cells) for number, cells in lines if any(cell.strip() for cell in cells)]
     if not lines:
         raise FileFormatError(f"{path}: the file is empty; expected a header row, then data rows")

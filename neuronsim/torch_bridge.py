@@ -44,8 +44,8 @@ True
 """
 
 import bisect
-import math
 import operator
+import weakref
 
 import numpy as np
 
@@ -116,11 +116,16 @@ def _softsign(z):
     return _SoftsignFunction.apply(z)
 
 
+_FORMS = {}  # the built-in activations' torch forms by name, filled on first use
+
+
 def _builtin_forms():
-    F = torch.nn.functional
-    return {"identity": _identity, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
-            "leaky_relu": _leaky_relu, "softplus": _softplus, "elu": F.elu, "silu": F.silu,
-            "softsign": _softsign, "gaussian": _gaussian}
+    if not _FORMS:
+        F = torch.nn.functional
+        _FORMS.update({"identity": _identity, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+                       "leaky_relu": _leaky_relu, "softplus": _softplus, "elu": F.elu, "silu": F.silu,
+                       "softsign": _softsign, "gaussian": _gaussian})
+    return _FORMS
 
 
 class _TensorValue:
@@ -315,27 +320,34 @@ class NetworkModule(nn.Module if nn is not None else object):
         self.input_names = tuple(rows[:n_in])
         self.output_names = tuple(rows[r] for r in engine._out_rows.tolist())
         self.preprocessing = net.preprocessing
+        # write_back's fast path: the same network, unchanged since export, takes the numbers
+        # through its fast engine's own sync (push); the weak reference is dropped on pickling.
+        self._source = (weakref.ref(net), net._current_plan().key, engine.keys)
+        self._ranges = {}  # parameter name -> its slice of the engine's flat parameter vector
+        n_edges = len(engine.weights)
         starts = [0] + [d0 for d0, *_ in engine._levels]
-        forms, self._custom = _builtin_forms(), {}
+        forms, self._custom, custom_keys = _builtin_forms(), {}, {}
         # per level: (width, [(form name, lo, hi)], [(kind, block, source level, lo, hi, shape)])
         self._levels = []
         self._keys = {}
         weights, biases = engine.weights, engine.biases
 
-        def tensor(values, kind=dtype):
-            return torch.as_tensor(np.ascontiguousarray(values), dtype=kind, device=device)
+        def tensor(values, kind=dtype):  # a copy: never a view of the engine's arrays
+            return torch.tensor(np.array(values), dtype=kind, device=device)
 
         for k, (d0, d1, groups, blocks) in enumerate(engine._levels, start=1):
             width = d1 - d0
             level_groups = []
-            for act, r0, r1 in groups:
-                name, custom = _torch_form(engine.net.graph.nodes[rows[r0]]["neuron"])
-                for r in range(r0 + 1, r1):  # a custom activation: every neuron of the group is checked alike
-                    _torch_form(engine.net.graph.nodes[rows[r]]["neuron"])
-                if custom is not None:
-                    self._custom[name] = custom
-                elif name not in forms:  # pragma: no cover - the table covers every built-in
-                    raise ActivationError(f"activation {name!r} has no torch form")
+            for act, r0, r1 in groups:  # a group: neurons sharing one Activation object
+                if id(act) in custom_keys:
+                    name = custom_keys[id(act)]
+                else:
+                    name, custom = _torch_form(net.graph.nodes[rows[r0]]["neuron"])
+                    if custom is not None:  # keyed apart: two custom activations may share a name
+                        name = custom_keys[id(act)] = f"custom_{len(self._custom)}"
+                        self._custom[name] = custom
+                    elif name not in forms:  # pragma: no cover - the table covers every built-in
+                        raise ActivationError(f"activation {name!r} has no torch form")
                 level_groups.append((name, r0 - d0, r1 - d0))
             level_blocks = []
             for b, block in enumerate(blocks):
@@ -353,22 +365,38 @@ class NetworkModule(nn.Module if nn is not None else object):
                     self.register_buffer(f"dst_{k}_{b}", tensor(block.dst - d0, torch.long))
                 self.register_parameter(pname, nn.Parameter(tensor(values)))
                 self._keys[pname] = engine.keys[block.w0:block.w1]
+                self._ranges[pname] = (block.w0, block.w1)
                 level_blocks.append((block.kind, b, src_level, block.s0 - base, block.s1 - base,
                                      (block.d1 - block.d0, block.s1 - block.s0)))
             self.register_parameter(f"bias_{k}", nn.Parameter(tensor(biases[d0 - n_in:d1 - n_in])))
             self._keys[f"bias_{k}"] = tuple(rows[d0:d1])
+            self._ranges[f"bias_{k}"] = (n_edges + d0 - n_in, n_edges + d1 - n_in)
             self._levels.append((width, level_groups, level_blocks))
-        self.register_buffer("output_rows", tensor(engine._out_rows, torch.long))
-        self._forms = forms
+        # The outputs as (level, lo, hi) slices in output order, a run per contiguous stretch (a
+        # layered network: one run, the whole last level, returned without a copy).
+        out_rows = engine._out_rows.tolist()
+        level_of = [bisect.bisect_right(starts, r) - 1 for r in out_rows]
+        runs = []
+        for r, lv in zip(out_rows, level_of):
+            if runs and runs[-1][0] == lv and runs[-1][2] == r - starts[lv]:
+                runs[-1][2] += 1
+            else:
+                runs.append([lv, r - starts[lv], r - starts[lv] + 1])
+        self._output_runs = [tuple(run) for run in runs]
 
     def forward(self, X):
         """The output neurons' activations for a batch ``X`` of shape (n, inputs).
 
         Raises
         ------
+        NeuronsimTypeError
+            ``X`` is not a tensor.
         ShapeError
             ``X`` is not 2-D with one column per input neuron.
         """
+        if not isinstance(X, torch.Tensor):
+            raise NeuronsimTypeError(f"X must be a torch tensor of shape (n, {len(self.input_names)}), "
+                                     f"got {type(X).__name__}; convert with torch.as_tensor(X, dtype=torch.float64)")
         if X.dim() != 2 or X.shape[1] != len(self.input_names):
             raise ShapeError(f"X: expected a batch of shape (n, {len(self.input_names)}), one column per input "
                              f"neuron ({', '.join(self.input_names[:8])}{', ...' if len(self.input_names) > 8 else ''}), "
@@ -379,14 +407,16 @@ class NetworkModule(nn.Module if nn is not None else object):
             bias = getattr(self, f"bias_{k}")
             z = None
             for kind, b, src_level, lo, hi, shape in blocks:
-                a = acts[src_level][:, lo:hi]
+                a = acts[src_level]
                 w = getattr(self, f"weight_{k}_{b}")
+                if kind != "sparse":
+                    a = a[:, lo:hi]
                 if kind == "dense":
                     term = F.linear(a, w, bias if z is None else None)
                 elif kind == "masked":  # the present links scattered into a zero matrix, then one product
                     where = (getattr(self, f"rows_{k}_{b}"), getattr(self, f"cols_{k}_{b}"))
                     term = F.linear(a, w.new_zeros(shape).index_put(where, w), bias if z is None else None)
-                else:  # z_j += Σ w_ij a_i over index tensors
+                else:  # z_j += Σ w_ij a_i over index tensors (src numbers the source level's neurons)
                     src, dst = getattr(self, f"src_{k}_{b}"), getattr(self, f"dst_{k}_{b}")
                     term = (bias.expand(a.shape[0], width) if z is None else a.new_zeros(a.shape[0], width))
                     term = term.index_add(1, dst, a[:, src] * w)
@@ -397,10 +427,12 @@ class NetworkModule(nn.Module if nn is not None else object):
                 acts.append(self._form(groups[0][0])(z))
             else:
                 acts.append(torch.cat([self._form(name)(z[:, lo:hi]) for name, lo, hi in groups], dim=1))
-        return torch.cat(acts, dim=1).index_select(1, self.output_rows)
+        pieces = [acts[lv] if (lo == 0 and hi == acts[lv].shape[1]) else acts[lv][:, lo:hi]
+                  for lv, lo, hi in self._output_runs]
+        return pieces[0] if len(pieces) == 1 else torch.cat(pieces, dim=1)
 
     def _form(self, name):
-        return self._custom.get(name) or self._forms[name]
+        return self._custom.get(name) or _FORMS[name]
 
     def parameter_keys(self):
         """Which edge or bias each parameter element is.
@@ -458,18 +490,31 @@ class NetworkModule(nn.Module if nn is not None else object):
         0.5
         """
         net = _checked_network(net, "write_back()")
-        self._check_same_links(net)
+        engine = self._source_engine(net)
+        if engine is None:
+            self._check_same_links(net)
         values, gradients = {}, {}
         for pname, param in self.named_parameters():
-            values[pname] = self._finite_list(param.detach(), pname, "value")
+            values[pname] = self._finite_values(param.detach(), pname, "value")
             if grads:
                 if param.grad is None:
                     if param.requires_grad:
                         raise NeuronsimError(f"write_back(grads=True): parameter {pname!r} has no gradient; run "
                                              "loss.backward() first")
-                    gradients[pname] = [0.0] * param.numel()
+                    gradients[pname] = np.zeros(param.numel())
                 else:
-                    gradients[pname] = self._finite_list(param.grad.detach(), pname, "gradient")
+                    gradients[pname] = self._finite_values(param.grad.detach(), pname, "gradient")
+        if engine is not None:
+            params = np.empty(len(engine.keys))
+            for pname, (start, stop) in self._ranges.items():
+                params[start:stop] = values[pname]
+                if grads:
+                    engine.grads[start:stop] = gradients[pname]
+            engine.set_params(params)
+            engine.push(grads=grads)
+            return
+        values = {pname: array.tolist() for pname, array in values.items()}
+        gradients = {pname: array.tolist() for pname, array in gradients.items()}
         graph = net.graph
         for pname, keys in self._keys.items():
             if pname.startswith("bias_"):
@@ -486,6 +531,22 @@ class NetworkModule(nn.Module if nn is not None else object):
                 for (src, dst), g in zip(keys, gradients[pname]):
                     succ[src][dst]["grad"] = g
 
+    def _source_engine(self, net):
+        """The exported network's fast engine when ``net`` is that network, structurally unchanged."""
+        source = getattr(self, "_source", None)
+        if source is None or source[0]() is not net or net._current_plan().key != source[1]:
+            return None
+        try:
+            engine = net.compile()
+        except NeuronsimError:  # a bad number edited into the graph: the slow path overwrites it
+            return None
+        return engine if (engine.keys is source[2] or engine.keys == source[2]) else None
+
+    def __getstate__(self):  # pickling (torch.save, deepcopy): without the weak reference
+        state = self.__dict__.copy()
+        state["_source"] = None
+        return state
+
     def _check_same_links(self, net):
         theirs = net.parameter_keys()
         mine = [key for keys in self._keys.values() for key in keys]
@@ -498,13 +559,13 @@ class NetworkModule(nn.Module if nn is not None else object):
             raise TopologyError(f"write_back(): the network has {_describe(extra[0])}, which the module lacks; "
                                 "export the network again after changing its structure")
 
-    def _finite_list(self, tensor, pname, what):
+    def _finite_values(self, tensor, pname, what):
         flat = tensor.reshape(-1).to("cpu", torch.float64)
         if not bool(torch.isfinite(flat).all()):
             bad = int(torch.nonzero(~torch.isfinite(flat))[0])
             raise NonFiniteError(f"write_back(): the {what} of {_describe(self._keys[pname][bad])} (parameter "
                                  f"{pname!r}, element {bad}) is {float(flat[bad])!r}; nothing was written")
-        return flat.tolist()
+        return flat.numpy()
 
     def extra_repr(self):
         return (f"inputs={len(self.input_names)}, outputs={len(self.output_names)}, "
@@ -585,11 +646,10 @@ _SUPPORTED = ("Linear layers, the activations Tanh, Sigmoid, ReLU, LeakyReLU(0.0
 class _Group:
     """Neurons made by the import: one layer-like set, with its links' sources and weights."""
 
-    __slots__ = ("size", "activation", "bias", "terms", "output")
+    __slots__ = ("size", "activation", "bias", "terms")
 
     def __init__(self, size, activation, bias, terms):
         self.size, self.activation, self.bias, self.terms = size, activation, bias, terms
-        self.output = False
 
 
 class _Pending:
@@ -683,7 +743,6 @@ class _Importer:
         if self.softmax and value.activation != "identity":
             raise SpecError(f"{where}: Softmax follows the activation {value.activation!r}; neuronsim imports a "
                             "Softmax only straight after a Linear layer (identity outputs, softmax cross-entropy)")
-        value.output = True
         self.groups.remove(value)
         self.groups.append(value)  # the output layer comes last, named o1, o2, ...
         return self.build()

@@ -63,7 +63,10 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
     scaled with it before they reach the input neurons, as :meth:`~neuronsim.Network.predict`
     scales them later; with a :attr:`~neuronsim.Network.target_scaler`, ``Y`` and the
     validation targets are scaled by it too. Loss, metrics and :class:`Tolerance` are then
-    measured on what the network outputs (the scaled targets), never scaled twice.
+    measured on what the network outputs (the scaled targets), never scaled twice. A single
+    output trained on two target values other than its usual coding (e.g. 0 and 1 on a tanh
+    output) keeps them as :attr:`~neuronsim.Network.class_targets`, so that
+    :meth:`~neuronsim.Network.predict_classes` draws the class boundary halfway between them.
 
     Parameters
     ----------
@@ -150,7 +153,17 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
     DivergenceError
         A NaN or infinite loss or parameter; the message names the epoch and the neuron or
         edge, the network keeps its last finite parameters, and ``err.history`` holds the
-        record so far.
+        record so far. When a forward or backward pass on finite weights overflowed, the
+        error is also a :class:`~neuronsim.errors.NonFiniteError` and names the data row (of
+        ``X``, or of the validation data) and the first neuron whose z, a or δ is not finite
+        (or the loss), as the engines report it.
+    NonFiniteError, NeuronsimTypeError
+        A weight or bias in the graph (written there directly, before training or by a
+        callback) is not a finite real number; the message names the edge or neuron.
+    TrainingError
+        Also during training: the schedule's rate for an epoch is not a finite number > 0
+        (it overflowed, or underflowed to 0), raised before any weight of that epoch changes;
+        ``err.history`` holds the record so far.
 
     Notes
     -----
@@ -197,6 +210,7 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
                reduction, shuffle, seed, validation, stop, metrics, freeze, callbacks, engine)
     if scaler is not net.preprocessing:  # every argument is checked: keep what training uses
         net.preprocessing = scaler
+    _record_class_targets(net, run.data[1])
     return run.fit(progress)
 
 
@@ -263,6 +277,10 @@ def _checked_preprocessing(net, X, preprocessing):
     from .preprocessing import KINDS, Scaler
 
     current = net.preprocessing
+    if current is not None:  # still for the same input neurons, in the same order
+        plan = net._current_plan()
+        net._check_width(current, len(plan.inputs), "preprocessing", "input")
+        net._check_set_for("preprocessing", plan)
     if preprocessing is None:
         return current
     if isinstance(preprocessing, str):
@@ -300,9 +318,9 @@ def _inputs_seen(net, scaler, X, Y, validation):
 
     def seen(X, Y, x_name, y_name):
         if scaler is not None:
-            X = scaler.transform(_matrix(X, x_name, n_in, "input"))
+            X = _scaled(scaler, _matrix(X, x_name, n_in, "input"), f"{x_name} scaled by the preprocessing")
         if target_scaler is not None:
-            Y = target_scaler.transform(_matrix(Y, y_name, n_out, "output"))
+            Y = _scaled(target_scaler, _matrix(Y, y_name, n_out, "output"), f"{y_name} scaled by net.target_scaler")
         return X, Y
 
     X, Y = seen(X, Y, "X", "Y")
@@ -313,6 +331,31 @@ def _inputs_seen(net, scaler, X, Y, validation):
             raise NeuronsimTypeError("validation must be a pair (X_val, Y_val)") from None
         validation = seen(X_val, Y_val, "X_val", "Y_val")
     return X, Y, validation
+
+
+def _record_class_targets(net, Y):
+    """A single output trained on exactly two target values: keep them as ``net.class_targets``
+    when they differ from the output's usual coding (0/1; -1/1 for tanh and softsign), so that
+    ``predict_classes`` puts the class boundary halfway between them; clear them otherwise."""
+    outputs = net.outputs
+    if len(outputs) != 1 or net.target_scaler is not None:
+        return
+    values = np.unique(Y)
+    if len(values) != 2:
+        return  # not two classes (a regression target, or one class only): nothing to learn from
+    pair = (float(values[0]), float(values[1]))
+    from .network import _usual_targets  # 0/1, or -1/1 for tanh and softsign
+
+    usual = _usual_targets(outputs[0])
+    net.class_targets = None if pair == usual or not math.isfinite(pair[1] - pair[0]) else pair
+
+
+def _scaled(scaler, rows, what):
+    """``scaler.transform(rows)``; a result beyond the float range is named as ``what``."""
+    try:
+        return scaler.transform(rows)
+    except NonFiniteError as err:
+        raise NonFiniteError(f"{what}: {err}") from None
 
 
 class _Run:

@@ -701,3 +701,27 @@ def test_the_console_script_prints_odd_names_to_a_strict_utf8_stdout(tmp_path):
                             env=env, capture_output=True, timeout=300)
     assert result.returncode == 1 and result.stderr.count(b"\n") == 1
     assert b"no neuron 'h\\udcff'" in result.stderr
+
+
+# --- explain --html -------------------------------------------------------------------------------
+
+def test_explain_html_writes_a_step_through_page_of_the_same_case(saved_net, tmp_path, capsys):
+    page = tmp_path / "page.html"
+    assert cli.main(["explain", str(saved_net), "--input", "1,0", "--target", "1", "--html", str(page)]) == 0
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith(f"wrote {page}")
+    html = page.read_text(encoding="utf-8")
+    net = neuronsim.load(saved_net)
+    net.forward([1.0, 0.0])
+    net.backward([1.0], "binary_cross_entropy")
+    for name in ("h1", "h2", "h3", "o1"):
+        assert net.explain(name) in html          # every δ's equation, as explain() writes it
+    assert "http" not in html
+
+
+def test_explain_html_without_a_target_prints_nothing_but_the_error(saved_net, tmp_path, capsys):
+    page = tmp_path / "page.html"
+    assert cli.main(["explain", str(saved_net), "--input", "1,0", "--html", str(page)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "--html needs --target" in err
+    assert not page.exists()

@@ -1,5 +1,6 @@
 """Tests of neuronsim.datasets: loaders, helpers and argument validation."""
 
+import os
 import importlib.resources
 import math
 import subprocess
@@ -13,7 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from neuronsim import datasets
-from neuronsim.errors import NeuronsimError, NeuronsimTypeError, ShapeError, ValueRangeError
+from neuronsim.errors import FileFormatError, NeuronsimError, NeuronsimTypeError, ShapeError, ValueRangeError
 
 # (loader, kwargs, shape of X, shape of Y)
 SHAPES = [
@@ -544,3 +545,140 @@ def test_csv_messages_quote_a_huge_label_argument_and_header_briefly(tmp_path):
 def test_csv_path_of_the_wrong_type_is_refused(path):
     with pytest.raises(NeuronsimTypeError, match="path must be a str or os.PathLike"):
         load_csv(path)
+
+
+# -- review of Dataset and load ------------------------------------------------------------------
+
+def test_a_dataset_refuses_class_names_given_as_one_string():
+    with pytest.raises(NeuronsimTypeError, match="classes must be a sequence of names, got str 'ab'"):
+        datasets.Dataset([[0.0], [1.0]], [[0.0], [1.0]], [0, 1], ("x",), ("y",), "d", "", classes="ab")
+
+
+def test_a_dataset_refuses_labels_that_are_not_whole_numbers():
+    with pytest.raises(ValueRangeError, match=r"dataset 'd': labels must be whole numbers \(class indices\), "
+                                              r"got 1.5 at row 1"):
+        datasets.Dataset([[0.0], [1.0]], [[0.0], [1.0]], [0, 1.5], ("x",), ("y",), "d", "", classes=("a", "b"))
+
+
+def test_unknown_data_set_names_are_quoted_briefly():
+    with pytest.raises(NeuronsimError, match=r"unknown data set 'xxx.*\.\.\..*; known: circles") as info:
+        datasets.load("x" * 10_000)
+    assert len(str(info.value)) < 400
+    with pytest.raises(NeuronsimTypeError) as info:
+        datasets.load(["x" * 10_000])
+    assert len(str(info.value)) < 300
+    with pytest.raises(ShapeError) as info:
+        datasets.Dataset([[0.0]], [[1.0]], [1], ("x",), ("y",), "d" * 10_000, "", classes=("a", "b", "c"))
+    assert len(str(info.value)) < 300
+
+
+def test_argument_errors_of_the_generators_are_bounded_and_never_raw():
+    with pytest.raises(ValueRangeError, match=r"n must be an integer in \[1, 16\], got ") as info:
+        datasets.parity(10 ** 5000)
+    assert len(str(info.value)) < 300
+    with pytest.raises(NeuronsimTypeError) as info:
+        datasets.moons(n=["x" * 10_000])
+    assert len(str(info.value)) < 300
+
+
+def test_csv_a_row_of_one_cell_is_counted_in_the_singular(tmp_path):
+    with pytest.raises(NeuronsimError, match=r"row 2 has 1 cell; the header has 3 columns") as info:
+        load_csv(write(tmp_path, "a;b;y\n1,2,x\n"))
+    assert "1 cells" not in str(info.value)
+
+
+@pytest.mark.parametrize("raw", [
+    "\ufeffa,b,y\r\n1,2,x\r\n3,4,z\r\n",              # a byte-order mark and CRLF line ends (Excel)
+    '"a","b","y"\n"1","2","x"\n3,4,"z"\n',            # quoted fields
+    "a,b,y\n\n1,2,x\n   \n3,4,z\n\n",                 # blank lines
+], ids=["bom-crlf", "quoted", "blank-lines"])
+def test_csv_spellings_of_the_same_table_read_the_same(tmp_path, raw):
+    (tmp_path / "data.csv").write_bytes(raw.encode("utf-8"))
+    data = load_csv(tmp_path / "data.csv")
+    assert data.feature_names == ("a", "b") and data.X.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert data.classes == ("x", "z") and data.Y.tolist() == [[0.0], [1.0]]
+
+
+def test_csv_a_quoted_field_may_hold_the_delimiter(tmp_path):
+    data = load_csv(write(tmp_path, 'a,"b, cm",y\n1,2,"big, red"\n3,4,small\n'))
+    assert data.feature_names == ("a", "b, cm") and data.classes == ("big, red", "small")
+
+
+@pytest.mark.parametrize("text, error, words", [
+    ("a,b,y\n1,,x\n3,4,z\n", NeuronsimError, "row 2, column 'b': empty cell"),
+    ("a,a,y\n1,2,x\n3,4,z\n", FileFormatError, "row 1: column 'a' appears twice in the header"),
+    ("a,b,y\n", FileFormatError, "no data rows after the header"),
+    ("", FileFormatError, "the file is empty"),
+    ("a,b,y\n1,2,x\n", NeuronsimError, "column 'y': every label is 'x'; classes need at least two"),
+    ("a,b,y\n1,2,x\n3,4,x\n", NeuronsimError, "column 'y': every label is 'x'; classes need at least two"),
+    ("a,b,y\n1,nan,x\n3,4,z\n", NeuronsimError, "row 2, column 'b': 'nan' is not a finite number"),
+    ("a,b,y\n1,-inf,x\n3,4,z\n", NeuronsimError, "row 2, column 'b': '-inf' is not a finite number"),
+    ("a,b,y\n1,1e400,x\n3,4,z\n", NeuronsimError, "row 2, column 'b': '1e400' is not a finite number"),
+])
+def test_csv_problems_are_named_with_row_and_column(tmp_path, text, error, words):
+    with pytest.raises(error) as info:
+        load_csv(write(tmp_path, text))
+    assert words in str(info.value)
+
+
+def test_csv_one_row_is_enough_for_a_regression_target(tmp_path):
+    data = load_csv(write(tmp_path, "a,b,y\n1,2,0.5\n"))
+    assert data.X.tolist() == [[1.0, 2.0]] and data.Y.tolist() == [[0.5]] and data.classes is None
+
+
+def test_csv_a_thousand_classes_are_one_hot_in_the_order_of_their_names(tmp_path):
+    text = "a,y\n" + "".join(f"{i},c{i:04d}\n" for i in reversed(range(1000)))
+    data = load_csv(write(tmp_path, text))
+    assert len(data.classes) == 1000 and data.classes[:2] == ("c0000", "c0001")
+    assert data.Y.shape == (1000, 1000) and (data.Y.argmax(axis=1) == data.X[:, 0]).all()
+    assert [data.classes[k] for k in data.labels[:2]] == ["c0999", "c0998"]
+
+
+def test_load_csv_refuses_a_device_without_reading_it():
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero on this system")
+    from neuronsim.errors import FileFormatError
+    from neuronsim.tables import load_csv
+
+    with pytest.raises(FileFormatError, match="not a regular file"):
+        load_csv("/dev/zero")
+
+
+def test_load_csv_reads_at_most_max_bytes(tmp_path):
+    from neuronsim.errors import FileFormatError
+    from neuronsim.tables import load_csv
+
+    path = tmp_path / "big.csv"
+    with open(path, "w") as file:
+        file.write("a,b\n" + "1,0\n" * 1000)
+        file.truncate(2**30)            # a sparse 1 GiB file: refused without reading it
+    with pytest.raises(FileFormatError, match="larger than 33,554,432 bytes.*max_bytes="):
+        load_csv(path)
+    small = tmp_path / "small.csv"
+    small.write_text("a,b\n" + "1,0\n2,1\n" * 50)
+    with pytest.raises(FileFormatError, match="larger than 100 bytes"):
+        load_csv(small, max_bytes=100)
+    assert len(load_csv(small, max_bytes=1000)) == 100
+
+
+@pytest.mark.parametrize("X, expected", [
+    ([[0.0], [1e-300]], [[-1.0], [1.0]]),        # the squares underflow: not a division by 0
+    ([[1e200], [3e200]], [[-1.0], [1.0]]),       # the squares overflow: not a column of zeros
+])
+def test_standardize_scales_columns_of_tiny_or_huge_values(X, expected):
+    np.testing.assert_allclose(datasets.standardize(X), expected, rtol=1e-15)
+
+
+def test_standardize_gives_the_numbers_of_the_scaler_a_network_keeps():
+    from neuronsim.preprocessing import Scaler
+
+    X = datasets.iris().X
+    assert datasets.standardize(X).tolist() == Scaler.fit(X).transform(X).tolist()
+
+
+def test_standardize_names_an_array_it_scales_beyond_the_float_range():
+    with pytest.raises(neuronsim_errors.NonFiniteError, match=r"^others\[0\] scaled: transform: row 0, column 0"):
+        datasets.standardize([[0.0], [1e-300]], [[1e300]])
+
+
+import neuronsim.errors as neuronsim_errors  # noqa: E402

@@ -459,3 +459,24 @@ def test_fast_training_refuses_a_nan_weight_a_callback_writes_into_the_graph():
     with pytest.raises(NonFiniteError, match=r"the weight of edge h1 -> o1 \(read from net.graph\) must be finite"):
         neuronsim.train(net, [[0.1, 0.2]], [[0.0]], loss="squared_error", optimizer="sgd", epochs=3,
                         callbacks=spoil, progress=False, engine="fast")
+
+
+@pytest.mark.parametrize("X, error, words", [
+    ([["1.5", "2"]], NeuronsimTypeError, "X must be numeric rows of 2 values"),
+    ([[True, 0.5]], NeuronsimTypeError, "X must hold numbers, not booleans"),
+    ([[10**400, 0.5]], ValueRangeError, "X holds an integer too large for a float"),
+    ([[None, 0.5]], NeuronsimTypeError, "X must be numeric rows of 2 values"),
+], ids=["text", "bool", "huge-int", "None"])
+def test_a_batch_of_text_booleans_or_huge_integers_is_refused_as_the_object_engine_refuses_them(X, error, words):
+    with pytest.raises(error, match=words):
+        plus_minus_net().compile().forward(X)
+
+
+def test_set_params_refuses_a_value_that_is_not_finite_and_changes_nothing():
+    engine = plus_minus_net().compile()
+    before = engine.params.tolist()
+    values = before[:]
+    values[2] = float("inf")
+    with pytest.raises(ValueRangeError, match=r"set_params\(values\)\[2\] must be finite"):
+        engine.set_params(values)
+    assert engine.params.tolist() == before

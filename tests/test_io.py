@@ -953,3 +953,38 @@ def test_a_version_2_scaler_field_of_the_wrong_type_is_named_once(tmp_path, fiel
     with pytest.raises(SpecError) as info:
         io.load(path)
     assert str(info.value) == f"{path}: {words}"
+
+
+def test_class_targets_round_trip_through_save_and_load(tmp_path):
+    net = neuronsim.Network.from_spec([("identity", 2), ("tanh", 1)], seed=0)
+    net.class_targets = (0.0, 1.0)
+    path = tmp_path / "net.json"
+    net.save(path)
+    document = json.loads(path.read_text())
+    assert document["version"] == 2 and document["class_targets"] == [0.0, 1.0]
+    assert io.load(path).class_targets == (0.0, 1.0)
+
+
+@pytest.mark.parametrize("text, words", [
+    (V1_TEXT % ', "class_targets": [0, 1]', 'class_targets: this field needs "version": 2'),
+    (v2_text(', "class_targets": [0, NaN]'), "class_targets[1]: must be finite, got NaN"),
+    (v2_text(', "class_targets": [1, 0]'), "class_targets: t0 must be less than t1, got (1.0, 0.0)"),
+    (v2_text(', "class_targets": [0]'), "class_targets: expected two output values (t0, t1), got 1"),
+    (v2_text(', "class_targets": {"t0": 0}'), "class_targets: expected an array, got object"),
+])
+def test_bad_class_targets_are_refused_naming_the_field(tmp_path, text, words):
+    path = tmp_path / "net.json"
+    path.write_text(text)
+    with pytest.raises(SpecError) as info:
+        io.load(path)
+    assert str(info.value).startswith(f"{path}: ") and words in str(info.value)
+
+
+def test_save_refuses_classes_set_for_outputs_since_reordered(tmp_path):
+    net = neuronsim.Network.from_spec([("identity", 1), ("sigmoid", 2)], init="constant")
+    net.classes = ["a", "b"]
+    net.set_outputs(["o2", "o1"])
+    path = tmp_path / "net.json"
+    with pytest.raises(NeuronsimError, match=r"classes: set for the output neurons \(o1, o2\), but they are now"):
+        net.save(path)
+    assert not path.exists()

@@ -115,6 +115,18 @@ def test_each_frames_equation_is_explain_for_its_neuron_in_the_frame_and_on_the_
     assert animation.neuronsim_frames[3].equation == "a[x3] = 1.4 (input, clamped)"
 
 
+def test_a_fused_loss_step_says_the_loss_gives_delta_and_matches_explain():
+    net = neuronsim.Network.from_spec([("identity", 2), ("tanh", 3), ("sigmoid", 2)], seed=0)
+    frames = plot.step_frames(net, [1.0, 0.0], [1, 0], loss="binary_cross_entropy")
+    first = next(f for f in frames if f.kind == "backward")
+    assert first.title == f"backward 1/5: δ[{first.neuron}] = ∂C/∂z"
+    assert first.equation == net.explain(first.neuron) and "(binary_cross_entropy)" in first.equation
+    hidden = next(f for f in frames if f.kind == "backward" and f.neuron.startswith("h"))
+    assert hidden.title.endswith(f"δ[{hidden.neuron}] = f′(z) × Σ w·δ")
+    assert frames[-1].title.startswith(f"done: loss C = {net.loss([1.0, 0.0], [1, 0], 'binary_cross_entropy'):.4g} "
+                                       "(binary_cross_entropy)")
+
+
 def test_an_edge_frame_shows_one_link_and_the_running_sum_of_delta():
     net = dag()
     frames = plot.step_frames(net, [1.0, 0.0], [1.0], by_edge=True)
@@ -273,6 +285,13 @@ def test_the_page_has_every_step_with_its_equation_the_controls_and_the_final_ta
     assert 'id="prev"' in page and 'id="next"' in page and "ArrowLeft" in page and "ArrowRight" in page
     assert "location.hash" in page and "step=" in page
     assert "<td>o1</td>" in page and f"<td>{net['o1'].delta:.4g}</td>" in page  # the state after the pass
+    assert html.escape(iris_twin_summary()) in page  # print(net)'s table, links and gradients included
+
+
+def iris_twin_summary():
+    twin = iris()
+    twin.forward(X_IRIS); twin.backward(T_IRIS)
+    return twin.summary()
 
 
 def test_the_page_escapes_names_and_no_data_uri_spells_http():

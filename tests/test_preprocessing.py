@@ -235,10 +235,17 @@ def test_standardize_keeps_the_spread_of_a_column_of_tiny_values():
 ])
 def test_standardize_fits_columns_of_huge_values(X, offset, scale):
     scaler = Scaler.fit(X)
-    assert scaler.offset.tolist() == [offset] and scaler.scale.tolist() == [scale]
+    assert scaler.offset.tolist() == pytest.approx([offset], rel=1e-15, abs=0.0)
+    assert scaler.scale.tolist() == pytest.approx([scale], rel=1e-15)
     assert np.allclose(scaler.transform(X), [[-1.0], [1.0]])
 
 
 def test_fit_says_an_integer_beyond_the_float_range_is_too_large():
     with pytest.raises(ValueRangeError, match="X holds a number too large for a float"):
         Scaler.fit([[1], [10 ** 400]])
+
+
+def test_names_given_as_a_numpy_array_are_kept_as_plain_strings():
+    scaler = Scaler.fit([[1.0, 2.0]], names=np.array(["a", "b"]))
+    assert scaler.names == ("a", "b") and all(type(name) is str for name in scaler.names)
+    assert repr(scaler).endswith("names=('a', 'b'))")

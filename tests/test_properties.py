@@ -376,6 +376,11 @@ def bad_vector(data, length):
     return data.draw(st.sampled_from(["abc", None, 3.0, {"x": 1.0}]))
 
 
+def as_batch(vector):
+    """A one-row batch of a bad row (a bad scalar or text stays as it is: [3.0] is a fine batch)."""
+    return [vector] if isinstance(vector, list) else vector
+
+
 OPERATIONS = ["forward", "backward", "loss", "fast_forward", "fast_backward", "train", "update", "step",
               "connect", "set_weight", "set_parameters"]
 
@@ -403,26 +408,31 @@ def test_a_call_that_raises_leaves_the_network_and_the_optimizer_as_they_were(da
     elif operation == "loss":
         call = lambda: net.loss(x, bad_vector(data, n_out), loss)
     elif operation == "fast_forward":
-        call = lambda: net.compile().forward([bad_vector(data, n_in)])
+        call = lambda: net.compile().forward(as_batch(bad_vector(data, n_in)))
     elif operation == "fast_backward":
         engine = net.compile()
         engine.forward([x])
-        call = lambda: engine.backward([bad_vector(data, n_out)], loss)
+        call = lambda: engine.backward(as_batch(bad_vector(data, n_out)), loss)
     elif operation == "train":
         which = data.draw(st.sampled_from(["X", "Y", "epochs", "batch_size", "engine", "stop", "freeze"]))
         kwargs = dict(loss=loss, optimizer=adam, epochs=2, progress=False,
                       engine=data.draw(st.sampled_from(["object", "fast"])))
         X, Y = [x], [target]
+        assume(not (which in "XY" and bad is True))   # train() takes boolean data (0/1 features)
         if which == "X":
             X = [bad_vector(data, n_in)]
         elif which == "Y":
             Y = [bad_vector(data, n_out)]
         elif which == "stop":
             rule = data.draw(st.sampled_from([neuronsim.TargetLoss, neuronsim.Tolerance, "rule"]))
+            empty = bad is None or (hasattr(bad, "__len__") and not isinstance(bad, float) and len(bad) == 0)
+            assume(not (rule == "rule" and empty))      # no stop rule at all is legitimate
             kwargs["stop"] = bad if rule == "rule" else (lambda: rule(bad))
         elif which == "freeze":
             kwargs["freeze"] = [data.draw(st.sampled_from(["nobody", ("x1", "nowhere"), 3.5]))]
         else:
+            assume(not (which == "batch_size" and bad is None))   # None: full sweeps
+            assume(not (which in ("epochs", "batch_size") and bad == 10**400))   # a count, if a long one
             kwargs[which] = bad
 
         def call():
@@ -448,6 +458,7 @@ def test_a_call_that_raises_leaves_the_network_and_the_optimizer_as_they_were(da
             raise AssertionError(f"update accepted {w!r}, {g!r}, {lr!r}")
     elif operation == "step":
         if data.draw(st.booleans()):
+            assume(bad is not None)         # lr=None is the optimizer's own rate
             call = lambda: adam.step(net, lr=bad)
         else:
             assume(not isinstance(bad, (str, list, dict)))   # a collection of (unknown) keys is fine

@@ -36,6 +36,7 @@ EXPECTED = {
                                       "mean |delta| per layer", "h1..h3"], []),
     "Pictures": ([], ["topology.png"]),
     "Fast training, files and the command line": ([], ["net.json"]),
+    "Watch backprop happen": (["δ[h1] = f′(z=10.2)=3.717e-05 × ("], ["backprop.gif", "backprop.html"]),
     "A trained network is a predictor": (["setosa\n", "['setosa' 'virginica']"], ["iris.json"]),
     "The seeds' Value networks": (["loss after 100 steps: 0.0054", "True\n", "a[h1_1] = tanh("], []),
 }

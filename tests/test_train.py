@@ -615,3 +615,78 @@ def test_train_without_loss_fits_several_regression_targets():
     history = train(net, X, Y, optimizer=optim.SGD(lr=0.5), epochs=300, progress=False)
     assert history.loss[-1] < 1e-6
     assert np.allclose(net.predict(X), Y, atol=1e-3)
+
+
+def test_a_target_that_the_target_scaler_overflows_is_named_as_y():
+    net = neuronsim.Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+    net.target_scaler = Scaler("standardize", [0.0], [1e-300])
+    with pytest.raises(neuronsim.errors.NonFiniteError, match=r"^Y scaled by net.target_scaler: transform: row 1, column 0 goes "
+                                             r"beyond the float range"):
+        train(net, [[0.0], [1.0]], [[0.0], [1e10]], loss="squared_error", epochs=1, progress=False)
+
+
+def test_a_validation_row_that_the_preprocessing_overflows_is_named_as_x_val():
+    net = neuronsim.Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+    with pytest.raises(neuronsim.errors.NonFiniteError, match=r"^X_val scaled by the preprocessing: transform: row 0, column 0"):
+        train(net, [[0.0], [1e-10]], [[0.0], [1.0]], loss="squared_error", epochs=1, progress=False,
+              preprocessing="standardize", validation=([[1e308]], [[0.0]]))
+    assert net.preprocessing is None
+
+
+@pytest.mark.parametrize("Y_pred, error, words", [
+    ([[float("nan")]], ValueRangeError, r"Y_pred\[0, 0\] is nan; values must be finite"),
+    ([[10**400]], ValueRangeError, "Y_pred holds an integer too large for a float"),
+    ([["0.9"]], NeuronsimTypeError, "must be numeric arrays"),
+], ids=["nan", "huge-int", "text"])
+def test_a_metric_refuses_predictions_that_are_not_finite_numbers(Y_pred, error, words):
+    # a NaN output would otherwise count quietly as a wrong class
+    for metric in (neuronsim.metrics.accuracy, neuronsim.metrics.mse, neuronsim.metrics.max_error):
+        with pytest.raises(error, match=words):
+            metric([[1.0]], Y_pred)
+
+
+# --- review: a single-output classifier remembers the targets it was trained toward ---------------
+
+def single_output(activation):
+    return neuronsim.Network.from_spec([("identity", 2), ("tanh", 4), (activation, 1)], seed=0)
+
+
+def test_a_tanh_output_trained_on_0_1_targets_records_them_and_classifies_like_accuracy():
+    data = datasets.moons(n=60, noise=0.1)
+    net = single_output("tanh")
+    train(net, data.X, data.Y, epochs=60, progress=False)
+    assert net.class_targets == (0.0, 1.0)
+    net.classes = data.classes
+    predicted = net.predict_classes(data.X) == np.array(data.classes)[data.labels]
+    assert predicted.mean() == neuronsim.metrics.accuracy(data.Y, net.predict(data.X))
+
+
+@pytest.mark.parametrize("activation, Y, expected", [
+    ("tanh", [[-1.0], [1.0], [1.0], [-1.0]], None),           # ±1 on tanh: its default
+    ("sigmoid", XOR_Y, None),                                   # 0/1 on sigmoid: its default
+    ("identity", [[2.0], [5.0], [5.0], [2.0]], (2.0, 5.0)),
+    ("tanh", [[0.1], [0.2], [0.3], [0.4]], "kept"),             # not two classes: left as it was
+])
+def test_training_records_two_target_values_only_when_they_are_not_the_default(activation, Y, expected):
+    net = single_output(activation)
+    net.class_targets = (-3.0, 3.0)
+    loss = "binary_cross_entropy" if activation == "sigmoid" else "squared_error"
+    train(net, XOR_X, Y, loss=loss, epochs=1, progress=False)
+    assert net.class_targets == ((-3.0, 3.0) if expected == "kept" else expected)
+
+
+def test_a_bad_argument_leaves_the_class_targets_as_they_were():
+    net = single_output("tanh")
+    with pytest.raises(TrainingError):
+        train(net, XOR_X, XOR_Y, epochs=0, progress=False)
+    assert net.class_targets is None
+
+
+def test_training_refuses_a_preprocessing_set_for_inputs_since_reordered():
+    net = iris_net()
+    net.preprocessing = Scaler.fit(IRIS.X)
+    net.set_inputs(["x4", "x3", "x2", "x1"])
+    before = net.parameters()
+    with pytest.raises(ShapeError, match=r"preprocessing: set for the input neurons \(x1, x2, x3, x4\), but they are now"):
+        fit(net, IRIS.X[:, ::-1], IRIS.Y)
+    assert net.parameters() == before

@@ -63,6 +63,7 @@ KINDS = ("start", "forward", "edge", "backward", "end")
 MAX_FRAMES = 150
 """Default cap of :func:`steps_html`: above it the page keeps every equation but no per-step picture."""
 _STYLE_KEYS = ("layout", "labels", "values", "edge_cmap", "seed")
+_SUMMARY_ROWS = 200  # rows of each part of the page's net.summary()
 _EQUATION_LINES = 4   # lines of the equation panel; longer equations are cut there (the page has them whole)
 
 
@@ -161,9 +162,9 @@ def _run(net, x, target, loss, by_edge, preserve, precision, what):
             name = step.neuron.name
             forward_order.append(name)
             links = tuple((term.neuron.name, name) for term in step.terms)
-            what = "input clamped" if step.clamped else "a = f(b + Σ w·a)"
+            rule = "input clamped" if step.clamped else "a = f(b + Σ w·a)"
             frames.append(_frame(len(frames), "forward", name, links,
-                                 f"forward {len(forward_order)}/{len(net)}: {name}, {what}",
+                                 f"forward {len(forward_order)}/{len(net)}: {name}, {rule}",
                                  explain(net, name, "activation", precision=precision),
                                  explain(net, name, "activation", fmt="latex", precision=precision),
                                  len(forward_order), 0))
@@ -181,16 +182,23 @@ def _run(net, x, target, loss, by_edge, preserve, precision, what):
             backward_order.append(name)
             loss_value = item.loss
             links = tuple((name, term.neuron.name) for term in item.terms)
+            if item.loss_term is None:
+                rule = "f′(z) × Σ w·δ"
+            elif item.fused:  # the loss gives the output's δ directly (e.g. σ(z) − t)
+                rule = "∂C/∂z" + (" + f′(z) × Σ w·δ" if item.terms else "")
+            else:
+                rule = "f′(z) × " + ("(∂C/∂a + Σ w·δ)" if item.terms else "∂C/∂a")
             frames.append(_frame(len(frames), "backward", name, links,
-                                 f"backward {len(backward_order)}/{n_backward}: δ[{name}] = f′(z) × "
-                                 + ("∂C/∂a" if item.loss_term is not None and not item.terms else "Σ w·δ"),
+                                 f"backward {len(backward_order)}/{n_backward}: δ[{name}] = {rule}",
                                  explain(net, name, precision=precision),
                                  explain(net, name, fmt="latex", precision=precision),
                                  len(forward_order), len(backward_order)))
         frames.append(_end_frame(net, len(frames), loss_value, loss_name, precision,
                                  len(forward_order), len(backward_order)))
         final = {n.name: (n.z, n.a, n.delta) for n in net.neurons}
-        table = state_table(net, precision=precision)
+        # the neurons as a table, then print(net)'s text with every link's weight and ∂C/∂w
+        table = (state_table(net, precision=precision) + "<details><summary>every link's weight and ∂C/∂w "
+                 f"(net.summary())</summary><pre>{html.escape(net.summary(precision, _SUMMARY_ROWS))}</pre></details>")
     finally:
         if saved is not None:
             _restore(saved)
@@ -289,7 +297,8 @@ def _wrapped(frame, width_chars, mathtext):
 class StepAnimation(FuncAnimation):
     """The :class:`~matplotlib.animation.FuncAnimation` :func:`animate_steps` returns.
 
-    It shows itself in a notebook as matplotlib's JavaScript player (:meth:`to_jshtml`), and
+    It shows itself in a notebook as matplotlib's JavaScript player (:meth:`to_jshtml`; showing
+    it closes its figure, so that the notebook does not also show a still of it), and
     keeps ``neuronsim_frames`` (a list of :class:`StepFrame`), ``neuronsim_figure`` and
     ``neuronsim_draw(i)`` (draws frame i on the figure).
     """
@@ -371,7 +380,7 @@ def _figure(run, style, mathtext):
             diameter = float(np.sqrt(drawn["nodes"].get_sizes()[0]))
             x, y = drawn["positions"][frame.neuron]
             ring = ax.scatter([x], [y], s=(diameter + 10) ** 2, facecolors="none", edgecolors=ACCENT,
-                              linewidths=3.0, zorder=3.5)
+                              linewidths=3.0, zorder=3.5, clip_on=False)
             ring.neuronsim_name = frame.neuron
         drawn["ring"] = ring
         title.set_text(f"{frame.index}/{len(run.frames) - 1}  {frame.title}")
@@ -620,8 +629,9 @@ def steps_html(net, x, target, path=None, loss="squared_error", *, by_edge=False
 
     One file that needs nothing else: a picture per step (inline PNG: the frames of
     :func:`animate_steps`), Previous/Next buttons, a slider and the left/right arrow keys, each
-    step's equation as copyable text, and the table of every neuron's z, a, δ and bias after the
-    pass. The page reads ``#step=N`` from its address (``page.html#step=7`` opens at step 7) and
+    step's equation as copyable text, and the state after the pass: a table of every neuron's z,
+    a, δ and bias, and ``net.summary()`` with every link's weight and ∂C/∂w (up to 200 rows of
+    each). The page reads ``#step=N`` from its address (``page.html#step=7`` opens at step 7) and
     keeps it current as you step. It holds no link to anything outside itself.
 
     Parameters

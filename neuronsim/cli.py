@@ -195,7 +195,7 @@ def _train(args):
     else:
         net, saved_optimizer, _ = _network(args.net, args.seed)
         data = load_data(args.data, args.label, args.task, inputs=len(net.inputs))
-    return _fit(net, data, loss=args.loss or default_loss(net), optimizer=_optimizer(args, saved_optimizer),
+    return _fit(net, data, loss=args.loss, optimizer=_optimizer(args, saved_optimizer),
                 epochs=args.epochs, batch_size=args.batch_size, seed=0 if args.seed is None else args.seed,
                 engine=args.engine, holdout=args.holdout, standardize=args.standardize, out=Path(args.out),
                 extra={"command": "train", "spec": args.net, "data": args.data}, source=args.net)
@@ -347,7 +347,7 @@ def _seen_input(net, values):
     scaler = net.preprocessing
     if scaler is None:
         return values, None
-    x = scaler.transform(np.array(values, dtype=float)).tolist()
+    x = net.preprocess(np.array(values, dtype=float)).tolist()   # checks the scaler still fits the inputs
     return x, _scaled_line("input", scaler, scaler.names or [n.name for n in net.inputs], values, x)
 
 
@@ -482,9 +482,11 @@ def _predictions(net, X):
 
 def _fit(net, data, *, loss, optimizer, epochs, batch_size, seed, engine, holdout, standardize, out, extra,
          source=None):
-    """Split, train, evaluate, then write network.json and the plots into ``out``."""
+    """Split, train, evaluate, then write network.json and the plots into ``out``; ``loss`` None
+    chooses one from the output neurons and the targets."""
     _check_widths(net, data)
     _check_classes(net, data, source)
+    loss = loss or default_loss(net, data.Y)
     classes = data.labels is not None
     holdout, why_all = _holdout(data, holdout)
     X, Y = data.X, data.Y

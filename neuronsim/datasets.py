@@ -27,7 +27,8 @@ from typing import Optional
 import numpy as np
 
 from ._checks import shown
-from .errors import NeuronsimError, NeuronsimTypeError, ShapeError, ValueRangeError
+from .errors import NeuronsimError, NeuronsimTypeError, NonFiniteError, ShapeError, ValueRangeError
+from .preprocessing import Scaler
 
 __all__ = [
     "Dataset", "xor", "two_clusters", "iris", "digits", "moons", "circles", "spirals",
@@ -591,7 +592,10 @@ def train_test_split(X, Y=None, test_size=0.25, seed=0, stratify=None):
 def standardize(X_train, *others):
     """Scale columns to mean 0 and standard deviation 1 using the statistics of ``X_train``.
 
-    A column that is constant in ``X_train`` is only centred, never divided by zero.
+    A column that is constant in ``X_train`` is only centred, never divided by zero. The
+    numbers are those of ``neuronsim.preprocessing.Scaler.fit(X_train)`` (what
+    ``train(..., preprocessing="standardize")`` keeps on a network), computed without overflow
+    or underflow however large or small the values are.
 
     Parameters
     ----------
@@ -604,6 +608,13 @@ def standardize(X_train, *others):
     -------
     ndarray or tuple of ndarray
         The scaled ``X_train`` alone, or ``(X_train, *others)`` scaled when others are given.
+
+    Raises
+    ------
+    NeuronsimTypeError, ShapeError, ValueRangeError
+        Arrays that are not finite numeric tables of the same width.
+    NonFiniteError
+        A value of ``others`` that the statistics of ``X_train`` scale beyond the float range.
 
     Examples
     --------
@@ -625,12 +636,16 @@ def standardize(X_train, *others):
         if not np.isfinite(array).all():
             raise ValueRangeError(f"{name} must be finite, got NaN or infinite values")
         arrays.append(array)
-    mean = arrays[0].mean(axis=0)
-    scale = arrays[0].std(axis=0)
-    # Only exactly constant columns are exempt: a tiny but real spread is still information.
-    scale[np.ptp(arrays[0], axis=0) == 0] = 1.0
-    scaled = tuple((array - mean) / scale for array in arrays)
-    return scaled if others else scaled[0]
+    # The statistics of the Scaler a network keeps (preprocessing.Scaler.fit): the same numbers,
+    # computed without overflow or underflow however large or small the values are.
+    scaler = Scaler.fit(arrays[0])
+    scaled = []
+    for i, array in enumerate(arrays):
+        try:
+            scaled.append(scaler.transform(array))
+        except NonFiniteError as err:
+            raise NonFiniteError(f"{'X_train' if i == 0 else f'others[{i - 1}]'} scaled: {err}") from None
+    return tuple(scaled) if others else scaled[0]
 
 
 _LOADERS = {loader.__name__: loader for loader in (

@@ -91,7 +91,7 @@ class Scaler:
         if not offset:
             raise ShapeError("offset and scale need at least one value (one per column), got none")
         if len(scale) != len(offset):
-            raise ShapeError(f"scale has {len(scale)} values but offset has {len(offset)}; "
+            raise ShapeError(f"scale has {len(scale)} value{'s' * (len(scale) != 1)} but offset has {len(offset)}; "
                              "give one of each per column")
         for i, value in enumerate(scale):
             if not value > 0:
@@ -147,6 +147,8 @@ class Scaler:
         if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
             raise ShapeError(f"X must be a non-empty 2-D table of training rows (n, d), got shape {X.shape}")
         _check_finite(X, "X")
+        if names is not None:
+            names = _names(names, X.shape[1])
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             spread = X.max(axis=0) - X.min(axis=0)
             if kind == "standardize":
@@ -422,10 +424,10 @@ def _finite_list(values, what):
 
 def _names(names, width):
     if isinstance(names, (str, bytes)) or not hasattr(names, "__iter__"):
-        raise NeuronsimTypeError(f"names must be a sequence of {width} strings, got {shown(names)}")
+        raise NeuronsimTypeError(f"names must be a sequence of {width} string{'s' * (width != 1)}, got {shown(names)}")
     names = tuple(names)
     if len(names) != width:
-        raise ShapeError(f"names: expected {width} names (one per column), got {len(names)}")
+        raise ShapeError(f"names: expected {width} name{'s' * (width != 1)} (one per column), got {len(names)}")
     for i, name in enumerate(names):
         if not isinstance(name, str):
             raise NeuronsimTypeError(f"names[{i}] must be a string, got {shown(name)}")

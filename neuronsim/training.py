@@ -132,7 +132,9 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
         epoch. A network keeps the preprocessing it was trained with, never refitted: when it
         already has one, ``preprocessing`` must be None, the same kind (the existing Scaler is
         kept as it is) or an equal Scaler; anything else is a TrainingError (set
-        ``net.preprocessing = None`` first to start afresh).
+        ``net.preprocessing = None`` first to start afresh). A raw value that the scaling
+        takes beyond the float range is a NonFiniteError whose message starts with ``X``,
+        ``X_val`` (or ``Y``, ``Y_val`` for a target scaler) and names the row and column.
 
     Returns
     -------
@@ -141,7 +143,9 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
     Raises
     ------
     ShapeError
-        Empty data, X/Y row counts that differ, or widths that do not match the network.
+        Empty data, X/Y row counts that differ, widths that do not match the network, or a
+        ``net.preprocessing`` that no longer fits its inputs (set for other or reordered input
+        neurons).
     NeuronsimTypeError, ValueRangeError
         Non-numeric or non-finite data, or an argument of the wrong type.
     TrainingError

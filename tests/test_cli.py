@@ -237,7 +237,9 @@ def test_usage_errors_exit_2(tmp_path, args):
     ("train", "2-3-1", "--data", "missing.csv", "--out", "out"),
 ])
 def test_a_missing_file_is_one_line(tmp_path, args):
-    assert_one_line_error(run(tmp_path, *args), "missing.", "no such file")
+    result = run(tmp_path, *args)
+    assert_one_line_error(result, "missing.")
+    assert re.search(r"no such (CSV )?file", result.stderr)
 
 
 # --- in process: main([...]) with captured output ---------------------------------------------------

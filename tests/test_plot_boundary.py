@@ -166,3 +166,11 @@ def test_activation_maps_take_raw_rows_and_scale_them_as_predict_does():
     values = np.asarray(panel.images[0].get_array())
     assert values[0, 0] == pytest.approx(net.predict([6.0, -6.0])[0])       # the lower-left corner
     assert values[-1, -1] == pytest.approx(net.predict([14.0, -4.0])[0])    # the upper-right corner
+
+
+def test_the_boundary_of_a_tanh_output_trained_on_0_1_targets_is_cut_where_predict_classes_cuts():
+    net = xor_net(output="tanh")
+    net.class_targets = (0.0, 1.0)
+    X, Y = datasets.xor()
+    ax = decision_boundary(net, X, Y, resolution=20)
+    assert list(ax.neuronsim_artists["boundary"].levels) == [0.5]     # not 0, the usual tanh cut

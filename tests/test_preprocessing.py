@@ -61,7 +61,7 @@ def test_fit_keeps_the_feature_names():
     ([[True]], {}, NeuronsimTypeError, "X must hold numbers"),
     ([[1.0], [2.0, 3.0]], {}, ShapeError, "rows differ in length"),
     ([[1.0]], {"kind": "robust"}, ValueRangeError, "kind must be one of 'standardize', 'minmax', got 'robust'"),
-    ([[1.0]], {"names": ["a", "b"]}, ShapeError, "names: expected 1 names"),
+    ([[1.0]], {"names": ["a", "b"]}, ShapeError, "names: expected 1 name (one per column)"),
     ([[-1e308], [1e308]], {"kind": "minmax"}, ValueRangeError, "column 0 has values too large"),
 ])
 def test_fit_refuses_bad_rows_and_arguments(X, kwargs, error, words):
@@ -129,12 +129,12 @@ def test_offset_and_scale_are_read_only():
     (("minmax", [0.0], [0.0]), ValueRangeError, "scale[0] must be > 0, got 0.0"),
     (("minmax", [0.0], [-2.0]), ValueRangeError, "scale[0] must be > 0, got -2.0"),
     (("minmax", [math.nan], [1.0]), ValueRangeError, "offset[0] must be finite, got nan"),
-    (("minmax", [0.0, 1.0], [1.0]), ShapeError, "scale has 1 values but offset has 2"),
+    (("minmax", [0.0, 1.0], [1.0]), ShapeError, "scale has 1 value but offset has 2"),
     (("minmax", [], []), ShapeError, "at least one value"),
     (("minmax", ["a"], [1.0]), NeuronsimTypeError, "offset[0] must be a real number, got 'a'"),
     (("minmax", [0.0], [True]), NeuronsimTypeError, "scale[0] must be a real number, got True"),
     (("minmax", [0.0], [1.0], [3]), NeuronsimTypeError, "names[0] must be a string, got 3"),
-    (("minmax", [0.0], [1.0], "a"), NeuronsimTypeError, "names must be a sequence of 1 strings"),
+    (("minmax", [0.0], [1.0], "a"), NeuronsimTypeError, "names must be a sequence of 1 string,"),
 ])
 def test_constructor_validates_every_number(args, error, words):
     with pytest.raises(error) as info:
@@ -249,3 +249,8 @@ def test_names_given_as_a_numpy_array_are_kept_as_plain_strings():
     scaler = Scaler.fit([[1.0, 2.0]], names=np.array(["a", "b"]))
     assert scaler.names == ("a", "b") and all(type(name) is str for name in scaler.names)
     assert repr(scaler).endswith("names=('a', 'b'))")
+
+
+def test_fit_checks_the_names_before_naming_a_column_with_them():
+    with pytest.raises(NeuronsimTypeError, match="names must be a sequence of 1 string, got 5"):
+        Scaler.fit([[-1e308], [1e308]], kind="minmax", names=5)

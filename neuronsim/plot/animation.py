@@ -271,10 +271,8 @@ def _frames(replay, X, Y, *, node_color, layout, resolution, log):
     axes = {name: fig.add_subplot(grid[0, i]) for i, (name, _) in enumerate(panels)}
 
     # One colour scale for the whole run, so a colour means the same number in every frame.
-    sample = None if X is None else np.asarray(X, dtype=float)[0]
-    if sample is not None and template.preprocessing is not None:  # X holds raw rows, as train() takes them
-        sample = template.preprocessing.transform(sample)
-    sample = None if sample is None else sample.tolist()
+    # X holds raw rows, as train() takes them: the first, as the input neurons see it
+    sample = None if X is None else template.preprocess(np.asarray(X, dtype=float)[0]).tolist()
     if node_color == "activation" and sample is None:
         node_color = "bias"  # no case to show activations for
     weight_peak, node_low, node_high = 0.0, math.inf, -math.inf

@@ -73,7 +73,9 @@ def decision_boundary(net, X, y=None, ax=None, *, resolution=200, margin=0.15, t
         Grid points per side.
     margin : float, default 0.15
     threshold : float, optional
-        Binary decision threshold (default 0.5, or 0 for a tanh/softsign output or ±1 targets).
+        Binary decision threshold (default: halfway between the network's
+        :attr:`~neuronsim.Network.class_targets` when it has them, else 0.5, or 0 for a
+        tanh/softsign output or ±1 targets), as :meth:`~neuronsim.Network.predict_classes` cuts.
     class_names : sequence of str, optional
         Legend names of the classes (default "class 0", "class 1", ...).
     colorbar, legend : bool, default True
@@ -116,6 +118,8 @@ def decision_boundary(net, X, y=None, ax=None, *, resolution=200, margin=0.15, t
         ax = plt.figure(figsize=(5.6, 4.4)).add_subplot()
     output_neurons = net.outputs
     binary = len(output_neurons) == 1
+    if binary and threshold is None and net.class_targets is not None:  # trained toward t0 / t1: cut halfway
+        threshold = (net.class_targets[0] + net.class_targets[1]) / 2
     labels, n_classes = _labels(y, len(X), threshold, binary, output_neurons)
     artists = {"colorbar": None, "points": []}
     if binary:
@@ -245,7 +249,7 @@ def activation_maps(net, X=None, y=None, *, neurons=None, include_inputs=False, 
     grid_x, grid_y, plane = _grid(points, resolution, margin, extent)
     chosen = [net[name] for name in neurons]
     maps = np.empty((len(chosen), len(plane)))
-    seen = plane if net.preprocessing is None else net.preprocessing.transform(plane)  # raw plane, scaled inputs
+    seen = net.preprocess(plane)  # a raw plane, scaled as the input neurons see it
     with preserved_state(net):
         for i, row in enumerate(seen.tolist()):
             net.forward(row)

@@ -54,6 +54,7 @@ True
 True
 """
 
+import math
 import operator
 
 import numpy as np
@@ -376,8 +377,8 @@ class FastEngine:
         """Outputs (neuron-major) of the batch ``XT``; NonFiniteError when a z or an a is not
         finite (``rows`` numbers the columns in its message: an index array, or None for 0, 1, …)."""
         n = XT.shape[1]
-        A = np.empty((len(self._rows), n))
-        Z = np.empty_like(A)
+        AZ = np.empty((2, len(self._rows), n))   # a and z side by side: one finiteness test
+        A, Z = AZ[0], AZ[1]
         A[:self.n_inputs] = XT
         biases = self.biases
         for d0, d1, groups, blocks in self._levels:
@@ -395,7 +396,7 @@ class FastEngine:
             for act, r0, r1 in groups:
                 A[r0:r1] = act.vf(Z[r0:r1])
         first = self.n_inputs    # inputs are finite (checked at the door): test the rest at once
-        if not (all_finite(Z[first:]) and all_finite(A[first:])):
+        if not all_finite(AZ[:, first:]):
             self._refuse_forward(Z, A, rows)
         self._cache = (self._key, XT, A, Z)
         return A[self._out_rows]
@@ -414,7 +415,7 @@ class FastEngine:
             terms = loss.vf(A[out].T, YT.T)
             dA[out] = loss.vdf(A[out].T, YT.T).T
         value = float(terms.sum())
-        if not np.isfinite(value):
+        if not math.isfinite(value):
             self._refuse_loss(terms, loss, rows)
         D = np.empty_like(A)
         weights, weight_grads, bias_grads, b0 = self.weights, self.weight_grads, self.bias_grads, self._b0

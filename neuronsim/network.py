@@ -1285,7 +1285,7 @@ class Network:
         return to_torch(self, dtype=dtype, device=device)
 
     @classmethod
-    def from_torch(cls, model):
+    def from_torch(cls, model, *, max_links=None):
         """The network computing a torch ``nn.Sequential`` MLP or an fx-traceable residual one
         (see :func:`neuronsim.torch_bridge.from_torch`): neurons ``x1…``, ``h1_1…``, ``o1…``,
         Linear weights copied exactly.
@@ -1295,11 +1295,12 @@ class Network:
         NeuronsimError
             PyTorch is not installed (the message says ``pip install "neuronsim[torch]"``).
         SpecError, ActivationError
-            A module or operation neuronsim does not import (the first one is named).
+            A module or operation neuronsim does not import (the first one is named), or a
+            network larger than ``max_links`` (as for :meth:`from_spec`) allows.
         """
         from .torch_bridge import from_torch
 
-        return from_torch(model)
+        return from_torch(model, max_links=max_links)
 
 
 

@@ -56,6 +56,8 @@ def _describe(key):
 def _vector(values, name):
     """A 1-D float array of real numbers (text, booleans and integers beyond the float range are
     refused: numpy would read '1.5' as 1.5 and True as 1.0)."""
+    if type(values) is np.ndarray and values.dtype == np.float64 and values.ndim == 1:
+        return values       # what training passes, batch after batch
     try:
         raw = np.asarray(values)
         if raw.dtype.kind in "USVb" or (raw.dtype.kind == "O" and not all(
@@ -241,7 +243,10 @@ class Optimizer:
         if not len(keys) == len(w) == len(g):
             raise ShapeError(f"update(): keys, w and g must have one entry per parameter; got "
                              f"{len(keys)}, {len(w)} and {len(g)}")
-        lr = self.lr if lr is None else _number("lr", lr, 0.0, open_low=True)
+        if lr is None:
+            lr = self.lr
+        elif not (type(lr) is float and 0.0 < lr < math.inf):   # the common case, checked cheaply
+            lr = _number("lr", lr, 0.0, open_low=True)
         slots = self._aligned(keys)
         with np.errstate(all="ignore"):  # overflow is reported by the caller's divergence check
             if self.weight_decay:

@@ -398,9 +398,9 @@ class NetworkModule(nn.Module if nn is not None else object):
             raise NeuronsimTypeError(f"X must be a torch tensor of shape (n, {len(self.input_names)}), "
                                      f"got {type(X).__name__}; convert with torch.as_tensor(X, dtype=torch.float64)")
         if X.dim() != 2 or X.shape[1] != len(self.input_names):
+            names = ", ".join(self.input_names[:8]) + (", ..." if len(self.input_names) > 8 else "")
             raise ShapeError(f"X: expected a batch of shape (n, {len(self.input_names)}), one column per input "
-                             f"neuron ({', '.join(self.input_names[:8])}{', ...' if len(self.input_names) > 8 else ''}), "
-                             f"got shape {tuple(X.shape)}")
+                             f"neuron ({names}), got shape {tuple(X.shape)}")
         F = torch.nn.functional
         acts = [X]
         for k, (width, groups, blocks) in enumerate(self._levels, start=1):
@@ -673,7 +673,8 @@ class _Softmaxed:
 class _Importer:
     """Builds groups of neurons from the operations of a torch model, in topological order."""
 
-    def __init__(self, n_inputs):
+    def __init__(self, n_inputs, max_links):
+        self.max_links = max_links
         self.input = _Group(n_inputs, "identity", None, [])
         self.groups = [self.input]
         self.softmax = False
@@ -749,8 +750,10 @@ class _Importer:
 
     def build(self):
         from .network import Network
-        from .spec import layer_names
+        from .spec import check_size, layer_names
 
+        links = sum(g.size * (1 if w is None else source.size) for g in self.groups for source, w in g.terms)
+        check_size(sum(g.size for g in self.groups), links, self.max_links)  # before building anything
         names = layer_names([g.size for g in self.groups])
         named = {id(g): layer for g, layer in zip(self.groups, names)}
         net = Network()
@@ -784,7 +787,7 @@ def _finite_array(tensor, what):
     return values.copy()
 
 
-def from_torch(model):
+def from_torch(model, *, max_links=None):
     """The network computing a torch model: an ``nn.Sequential`` MLP or an fx-traceable one.
 
     Parameters
@@ -794,6 +797,10 @@ def from_torch(model):
         or any module that ``torch.fx.symbolic_trace`` traces (or an ``fx.GraphModule``) into
         Linear layers, activations (modules, ``torch.*``/``F.*`` functions or tensor methods) and
         additions — residual and skip connections. One input tensor, one output tensor.
+    max_links : int, optional
+        The size limit, as for :func:`neuronsim.spec.build` (default
+        :data:`neuronsim.spec.MAX_LINKS`): a model whose network would take more memory is
+        refused with a SpecError before anything is built.
 
     Returns
     -------
@@ -827,8 +834,8 @@ def from_torch(model):
         ``model`` is not a torch module.
     SpecError
         A module or operation neuronsim does not import (Conv, attention, a multiplication, ...):
-        the message names the first one (its index in the Sequential or its fx node), or a model
-        fx cannot trace.
+        the message names the first one (its index in the Sequential or its fx node); a model
+        fx cannot trace; a network larger than ``max_links`` allows.
     ActivationError
         An activation neuronsim has no match for (GELU, LeakyReLU with another slope, ...).
     ShapeError
@@ -852,8 +859,8 @@ def from_torch(model):
     if not isinstance(model, nn.Module):
         raise NeuronsimTypeError(f"from_torch() takes a torch.nn.Module, got {type(model).__name__}")
     if isinstance(model, nn.Sequential):
-        return _from_sequential(model)
-    return _from_fx(model)
+        return _from_sequential(model, max_links)
+    return _from_fx(model, max_links)
 
 
 def _flattened(model, prefix="model"):
@@ -865,7 +872,7 @@ def _flattened(model, prefix="model"):
             yield where, child
 
 
-def _from_sequential(model):
+def _from_sequential(model, max_links):
     steps = list(_flattened(model))
     for where, child in steps:  # the first unsupported module is named before anything else
         if not isinstance(child, (nn.Linear, nn.Softmax, nn.LogSoftmax)):
@@ -873,7 +880,7 @@ def _from_sequential(model):
     first = next(((where, m) for where, m in steps if isinstance(m, nn.Linear)), None)
     if first is None:
         raise SpecError(f"from_torch(): the Sequential has no Linear layer; neuronsim imports {_SUPPORTED}")
-    importer = _Importer(first[1].in_features)
+    importer = _Importer(first[1].in_features, max_links)
     value = importer.input
     for where, child in steps:
         value = _apply_module(importer, value, child, where)
@@ -940,7 +947,7 @@ def _check_softmax_dim(dim, label):
                         "(dim=1 or -1) of a (batch, features) output")
 
 
-def _from_fx(model):
+def _from_fx(model, max_links):
     import torch.fx
 
     if isinstance(model, torch.fx.GraphModule):
@@ -959,7 +966,7 @@ def _from_fx(model):
     if len(placeholders) != 1:
         raise SpecError(f"from_torch(): the model takes {len(placeholders)} inputs "
                         f"({', '.join(n.name for n in placeholders)}); neuronsim imports models of one input tensor")
-    importer = _Importer(_input_width(traced, placeholders[0]))
+    importer = _Importer(_input_width(traced, placeholders[0]), max_links)
     values = {placeholders[0]: importer.input}
     for node in nodes:
         if node.op == "placeholder":

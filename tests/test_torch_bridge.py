@@ -241,7 +241,8 @@ def test_write_back_refuses_a_non_finite_value_and_writes_nothing():
     with torch.no_grad():
         module.weight_1_0.fill_(0.5)
         module.bias_2[0] = float("nan")
-    with pytest.raises(NonFiniteError, match=r"the value of neuron 'o1' \(its bias\).*bias_2.*nan; nothing was written"):
+    message = r"the value of neuron 'o1' \(its bias\).*bias_2.*nan; nothing was written"
+    with pytest.raises(NonFiniteError, match=message):
         module.write_back(net)
     assert net.weight("x1", "h1") == 1.0
 
@@ -294,7 +295,7 @@ def test_sequential_import_of_float32_weights_is_exact():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 3), nn.SiLU(), nn.Linear(3, 1))
     net = Network.from_torch(model)
-    assert net.weight("x2", "h3") == float(model[0].weight[2, 1])
+    assert net.weight("x2", "h3") == float(model[0].weight.detach()[2, 1])
 
 
 def test_sequential_import_deltas_and_grads_equal_torch_autograd():
@@ -420,7 +421,8 @@ def test_fx_graph_module_is_accepted_as_it_is():
 # --- import: clear errors -------------------------------------------------------------------------
 
 def test_import_refuses_a_conv_layer_naming_it():
-    with pytest.raises(SpecError, match=r"model\[1\] \(Conv1d\): this module is not supported; neuronsim imports Linear"):
+    message = r"model\[1\] \(Conv1d\): this module is not supported; neuronsim imports Linear"
+    with pytest.raises(SpecError, match=message):
         Network.from_torch(nn.Sequential(nn.Linear(3, 3), nn.Conv1d(1, 1, 2)))
 
 
@@ -556,3 +558,24 @@ def test_two_custom_activations_of_one_name_keep_their_own_forms():
     out = net.to_torch()(torch.tensor([[1.0]], dtype=F64))
     assert out.tolist() == [[2.0, 3.0]] or out.tolist() == [[3.0, 2.0]]
     assert out.tolist()[0] == net.predict([1.0]).tolist()
+
+
+def test_export_places_parameters_on_the_device_asked_for():
+    net = Network.from_spec([("identity", 2), ("tanh", 2), ("identity", 1)], seed=0)
+    module = net.to_torch(device=torch.device("cpu"))
+    assert {p.device.type for p in module.parameters()} == {"cpu"}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_export_on_cuda_equals_the_cpu_module():
+    net = Network.from_spec({"layers": [("identity", 3), ("relu", 4), ("sigmoid", 2)], "edges": [["x1", "o2"]]}, seed=0)
+    X = torch.randn(5, 3, dtype=F64)
+    cpu, gpu = net.to_torch(), net.to_torch(device="cuda")
+    assert torch.allclose(gpu(X.cuda()).cpu(), cpu(X), rtol=1e-12, atol=0)
+
+
+def test_import_refuses_a_model_too_large_for_max_links_before_building():
+    model = nn.Sequential(nn.Linear(30, 20), nn.Tanh(), nn.Linear(20, 2))
+    with pytest.raises(SpecError, match=r"52 neurons and 640 links would need about .* max_links=100"):
+        Network.from_torch(model, max_links=100)
+    assert Network.from_torch(model, max_links=1000).graph.number_of_edges() == 640

@@ -26,7 +26,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._checks import shown
+from ._checks import checked_real, shown
 from .errors import NeuronsimError, NeuronsimTypeError, NonFiniteError, ShapeError, ValueRangeError
 from .preprocessing import Scaler
 
@@ -149,23 +149,7 @@ def _integer(name, value, low, high=None):
 
 
 def _real(name, value, low, high=math.inf, *, open_low=False, open_high=False):
-    if high == math.inf:
-        expected = f"a finite number {'>' if open_low else '>='} {low}"
-    else:
-        brackets = ("(" if open_low else "[", ")" if open_high else "]")
-        expected = f"a number in {brackets[0]}{low}, {high}{brackets[1]}"
-    numeric = (int, float, np.integer, np.floating)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numeric):
-        raise NeuronsimTypeError(f"{name} must be {expected}, got {shown(value, 80)}")
-    try:
-        value = float(value)
-    except OverflowError:  # an int beyond the float range
-        raise ValueRangeError(f"{name} must be {expected}, got an integer too large for a float") from None
-    too_low = value <= low if open_low else value < low
-    too_high = value >= high if open_high else value > high
-    if not math.isfinite(value) or too_low or too_high:
-        raise ValueRangeError(f"{name} must be {expected}, got {value!r}")
-    return value
+    return checked_real(value, name, low, high, open_low=open_low, open_high=open_high)
 
 
 def _rng(seed):

@@ -33,6 +33,9 @@ def _pair(Y_true, Y_pred):
         Y_pred = Y_pred[:, None]
     if Y_true.shape != Y_pred.shape:
         raise ShapeError(f"Y_true has shape {Y_true.shape} but Y_pred has shape {Y_pred.shape}")
+    if Y_true.ndim != 2 or Y_true.size == 0:  # a mean over no rows would be a silent NaN
+        raise ShapeError(f"Y_true and Y_pred must be (n, outputs) arrays with at least one row and column, "
+                         f"got shape {Y_true.shape}")
     for name, values in (("Y_true", Y_true), ("Y_pred", Y_pred)):
         if not all_finite(values):
             cell = tuple(map(int, np.argwhere(~np.isfinite(values))[0]))

@@ -690,3 +690,12 @@ def test_training_refuses_a_preprocessing_set_for_inputs_since_reordered():
     with pytest.raises(ShapeError, match=r"preprocessing: set for the input neurons \(x1, x2, x3, x4\), but they are now"):
         fit(net, IRIS.X[:, ::-1], IRIS.Y)
     assert net.parameters() == before
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "mse", "max_error"])
+def test_a_metric_of_no_rows_is_an_error_not_nan(metric):
+    from neuronsim import metrics
+    from neuronsim.errors import ShapeError
+
+    with pytest.raises(ShapeError, match="at least one row"):
+        getattr(metrics, metric)(np.zeros((0, 1)), np.zeros((0, 1)))

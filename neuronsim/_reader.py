@@ -324,6 +324,8 @@ def parse_yaml(data, where, *, error=FileFormatError, what="file", prefix=""):
     except _DuplicateKey as dup:
         raise error(f"{display(where)}: {prefix}{_duplicate_message(dup.key)}") from None
     except yaml.YAMLError as err:
+        if "nesting depth" in str(err):  # PyYAML's pure-Python scanner has a depth limit of its own
+            raise error(f"{display(where)}: {prefix}YAML nested too deeply (more than {MAX_DEPTH} levels)") from None
         raise error(f"{display(where)}: not valid YAML ({_short(str(err), 300)})") from None
     except RecursionError:  # a backstop: the depth was checked above
         raise error(f"{display(where)}: {prefix}YAML nested too deeply") from None

@@ -458,3 +458,15 @@ def test_a_save_killed_mid_write_is_cleaned_up_by_the_next_save(tmp_path):
     saved(target)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["net.json"]
     assert neuronsim.load(target) is not None
+
+
+def test_a_deep_yaml_file_is_refused_by_depth_with_pure_python_yaml_too(tmp_path):
+    """Without libyaml, PyYAML's own scanner limit fires first; it is reported as the same error."""
+    path = tmp_path / "deep.yaml"
+    path.write_text("[" * 1000 + "]" * 1000)
+    code = ("import sys, yaml; yaml.__with_libyaml__ = False\n"
+            "import neuronsim\n"
+            "try:\n    neuronsim.Network.from_spec(sys.argv[1])\n"
+            "except neuronsim.errors.SpecError as err:\n    print(err)\n")
+    result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
+    assert "YAML nested too deeply (more than 100 levels)" in result.stdout, result.stderr

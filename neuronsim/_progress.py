@@ -1,6 +1,7 @@
 """Progress display for long operations: which kind fits this process, and the bar (private).
 
-One decision, shared by every long operation (training, ...):
+One decision, shared by every long operation (training, building a network of
+:data:`BIG_NETWORK` links or more from a layered spec, compiling one):
 
 - in a Jupyter kernel with ipywidgets: tqdm's notebook widget;
 - in a Jupyter kernel without ipywidgets: a text bar in a single output that is rewritten in
@@ -18,6 +19,10 @@ import sys
 WIDGET = "widget"
 TEXT = "text"
 TERMINAL = "terminal"
+
+BIG_NETWORK = 200_000
+"""Links from which building a network from a spec and compiling it show a bar (a smaller
+network takes well under a second)."""
 
 
 def display_kind(stream=None):

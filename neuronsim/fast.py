@@ -60,6 +60,7 @@ import operator
 import numpy as np
 
 from ._gc import paused_gc
+from . import _progress
 from . import losses as _losses
 from ._checks import all_finite, as_matrix, checked_real, finite_vector
 from .errors import NeuronsimError, NeuronsimTypeError, NonFiniteError, ShapeError
@@ -128,6 +129,15 @@ class FastEngine:
     # --- compilation --------------------------------------------------------------------------
 
     def _compile(self):
+        links = self.net.graph.number_of_edges()
+        bar = _progress.bar(links, desc="compiling", unit="link", enabled=links >= _progress.BIG_NETWORK)
+        try:
+            self._compile_levels(bar)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def _compile_levels(self, bar):
         net = self.net
         plan = net._current_plan()
         graph = net.graph
@@ -164,8 +174,11 @@ class FastEngine:
             d0, d1 = entry[0], entry[1]
             by_src_level = {}
             for dst in rows[d0:d1]:
-                for src, data in graph._pred[dst].items():
+                incoming = graph._pred[dst]
+                for src, data in incoming.items():
                     by_src_level.setdefault(level[src], []).append((row[src], row[dst], src, dst, data))
+                if bar is not None:
+                    bar.update(len(incoming))
             for src_level in sorted(by_src_level):
                 links = by_src_level[src_level]
                 block = self._make_block(links, d0, d1, len(edge_keys))

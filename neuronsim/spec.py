@@ -44,7 +44,7 @@ import os
 
 from . import activations as _activations
 from . import init as _init
-from . import _reader
+from . import _progress, _reader
 from ._checks import checked_seed, shown
 from ._gc import paused_gc
 from .errors import NeuronsimError, SpecError
@@ -279,8 +279,19 @@ def _build_layers(net, parsed):
                 raise SpecError(f"layers[{i}].activation: {_inner(err)}") from None
     # Consecutive layers fully connected; bulk insertion (no cycle is possible between layers).
     graph = net.graph
-    for upper, lower in zip(names, names[1:]):
-        graph.add_edges_from(((src, dst, {"weight": 0.0, "grad": 0.0}) for src in upper for dst in lower))
+    links = sum(len(upper) * len(lower) for upper, lower in zip(names, names[1:]))
+    bar = _progress.bar(links, desc="building", unit="link", enabled=links >= _progress.BIG_NETWORK)
+    try:
+        for upper, lower in zip(names, names[1:]):
+            if bar is None:
+                graph.add_edges_from(((src, dst, {"weight": 0.0, "grad": 0.0}) for src in upper for dst in lower))
+                continue
+            for src in upper:  # the same order, a source neuron at a time, so the bar moves
+                graph.add_edges_from((src, dst, {"weight": 0.0, "grad": 0.0}) for dst in lower)
+                bar.update(len(lower))
+    finally:
+        if bar is not None:
+            bar.close()
     return names
 
 

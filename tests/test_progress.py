@@ -134,3 +134,34 @@ def test_the_text_bar_keeps_the_last_line_tqdm_draws():
 def test_progress_must_be_true_or_false():
     with pytest.raises(NeuronsimTypeError, match=r"progress must be True or False, got str 'yes'"):
         _train(epochs=1, progress="yes")
+
+
+def test_building_and_compiling_a_big_network_show_one_text_bar_each(kernel, monkeypatch):
+    _without_ipywidgets(monkeypatch)
+    monkeypatch.setattr(_progress, "BIG_NETWORK", 50)          # "big" from 50 links on, for the test
+    net = neuronsim.Network.from_spec([("identity", 10), ("tanh", 8), ("sigmoid", 2)], seed=0)
+    net.compile()
+    assert len(kernel) == 2
+    assert kernel[0].startswith("building: 100%") and "96/96" in kernel[0]
+    assert kernel[1].startswith("compiling: 100%") and "96/96" in kernel[1]
+
+
+def test_a_network_built_with_a_bar_is_the_one_built_without(kernel, monkeypatch):
+    _without_ipywidgets(monkeypatch)
+    spec = [("identity", 6), ("tanh", 5), ("sigmoid", 3)]
+    quiet = neuronsim.Network.from_spec(spec, seed=3)
+    monkeypatch.setattr(_progress, "BIG_NETWORK", 1)
+    shown = neuronsim.Network.from_spec(spec, seed=3)
+    assert kernel and kernel[0].startswith("building: 100%")
+    assert list(shown.graph.edges(data=True)) == list(quiet.graph.edges(data=True))
+    assert shown.parameters() == quiet.parameters()
+
+
+def test_small_networks_and_pipes_show_no_bar(kernel, monkeypatch, capsys):
+    _without_ipywidgets(monkeypatch)
+    neuronsim.Network.from_spec([("identity", 10), ("tanh", 8), ("sigmoid", 2)], seed=0).compile()
+    assert kernel == []                                          # under BIG_NETWORK links
+    monkeypatch.setattr(_progress, "BIG_NETWORK", 1)
+    monkeypatch.setattr(_progress, "in_jupyter_kernel", lambda: False)  # a pipe: pytest's capture
+    neuronsim.Network.from_spec([("identity", 10), ("tanh", 8), ("sigmoid", 2)], seed=0).compile()
+    assert kernel == [] and capsys.readouterr() == ("", "")

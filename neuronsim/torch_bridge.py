@@ -401,8 +401,13 @@ class NetworkModule(nn.Module if nn is not None else object):
             names = ", ".join(self.input_names[:8]) + (", ..." if len(self.input_names) > 8 else "")
             raise ShapeError(f"X: expected a batch of shape (n, {len(self.input_names)}), one column per input "
                              f"neuron ({names}), got shape {tuple(X.shape)}")
+        return self._pass(X, False)
+
+    def _pass(self, X, with_z):
+        """The outputs' activations for a checked batch ``X``; with ``with_z``, the pair
+        (activations, z) of the output neurons (a fused loss is computed from the z's)."""
         F = torch.nn.functional
-        acts = [X]
+        acts, zs = [X], [X]
         for k, (width, groups, blocks) in enumerate(self._levels, start=1):
             bias = getattr(self, f"bias_{k}")
             z = None
@@ -423,11 +428,16 @@ class NetworkModule(nn.Module if nn is not None else object):
                 z = term if z is None else z + term
             if z is None:  # neurons without incoming links: z = b
                 z = bias.expand(X.shape[0], width)
+            zs.append(z)
             if len(groups) == 1:
                 acts.append(self._form(groups[0][0])(z))
             else:
                 acts.append(torch.cat([self._form(name)(z[:, lo:hi]) for name, lo, hi in groups], dim=1))
-        pieces = [acts[lv] if (lo == 0 and hi == acts[lv].shape[1]) else acts[lv][:, lo:hi]
+        out = self._gather(acts)
+        return (out, self._gather(zs)) if with_z else out
+
+    def _gather(self, values):
+        pieces = [values[lv] if (lo == 0 and hi == values[lv].shape[1]) else values[lv][:, lo:hi]
                   for lv, lo, hi in self._output_runs]
         return pieces[0] if len(pieces) == 1 else torch.cat(pieces, dim=1)
 
@@ -531,6 +541,56 @@ class NetworkModule(nn.Module if nn is not None else object):
                 for (src, dst), g in zip(keys, gradients[pname]):
                     succ[src][dst]["grad"] = g
 
+    def read_from(self, net):
+        """Copy ``net``'s current weights and biases into the module (the inverse of
+        :meth:`write_back`; gradients are left as they are).
+
+        Parameters
+        ----------
+        net : Network
+            The exported network, its structure unchanged since the export.
+
+        Raises
+        ------
+        NeuronsimTypeError
+            ``net`` is not a Network.
+        TopologyError
+            ``net``'s neurons or links are no longer those the module was exported from (export
+            it again).
+        NonFiniteError, NeuronsimTypeError
+            A weight or bias in the graph is not a finite real number (named); nothing changes.
+
+        Examples
+        --------
+        >>> import neuronsim
+        >>> net = neuronsim.Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+        >>> module = net.to_torch()
+        >>> net.set_weight("x1", "o1", 2.5)
+        >>> module.read_from(net)
+        >>> module.weight_1_0.item()
+        2.5
+        """
+        net = _checked_network(net, "read_from()")
+        engine = net.compile()  # reads (and checks) the graph's current numbers
+        source = getattr(self, "_source", None)
+        expected = source[2] if source is not None else tuple(key for keys in self._keys.values() for key in keys)
+        if not (engine.keys is expected or engine.keys == expected):
+            if source is None and set(engine.keys) == set(expected):
+                position = {key: i for i, key in enumerate(engine.keys)}
+                params = engine.params
+                with torch.no_grad():
+                    for pname, param in self.named_parameters():
+                        picked = np.array([params[position[key]] for key in self._keys[pname]])
+                        param.copy_(torch.as_tensor(picked, dtype=param.dtype).view_as(param))
+                return
+            raise TopologyError("read_from(): the network's neurons or links differ from the module's; export "
+                                "the network again after changing its structure")
+        params = engine.params
+        with torch.no_grad():
+            for pname, param in self.named_parameters():
+                start, stop = self._ranges[pname]
+                param.copy_(torch.as_tensor(params[start:stop], dtype=param.dtype).view_as(param))
+
     def _source_engine(self, net):
         """The exported network's fast engine when ``net`` is that network, structurally unchanged."""
         source = getattr(self, "_source", None)
@@ -630,6 +690,12 @@ def _mse(out, target):
 def _bce(out, target):
     a = torch.clamp(out, 1e-15, 1.0 - 1e-15)
     return -(target * torch.log(a) + (1.0 - target) * torch.log1p(-a)).sum()
+
+
+def _bce_fused(z, target):
+    # binary cross-entropy of sigmoid outputs from their z, as neuronsim's fused form:
+    # softplus(z) − t·z, whose gradient is σ(z) − t = a − t (no clipping, no cancellation)
+    return (_softplus(z) - target * z).sum()
 
 
 def _softmax_ce(out, target):

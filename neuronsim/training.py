@@ -55,7 +55,7 @@ _HOOKS = ("on_train_begin", "on_epoch_end", "on_batch_end", "on_train_end")
 
 def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, reduction="mean",
           shuffle=True, seed=None, validation=None, stop=None, metrics=(), freeze=(), callbacks=(),
-          progress=True, engine="object", preprocessing=None):
+          progress=True, engine="object", preprocessing=None, device=None):
     """Train a network, any DAG the core builds, writing every update into its graph.
 
     ``X`` (and the validation rows) are RAW rows: when the network carries
@@ -116,14 +116,22 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
         widget (or, without ipywidgets, a text bar rewritten in place in one output), in a
         terminal a bar on standard error; nothing when standard error is not a terminal (a
         pipe, CI, a test run).
-    engine : {"object", "fast"}, default "object"
+    engine : {"object", "fast", "torch"}, default "object"
         "object" walks the neurons of the graph case by case (every update is written to the
         graph at once); "fast" runs whole batches in numpy (:mod:`neuronsim.fast`) with the same
         numbers, holding the parameters in arrays during the run. It writes weights and
         gradients to the graph wherever the graph can be read: before every epoch or batch
         callback, before an early-stopping snapshot, and when training stops, however it stops
         (so nothing read from the graph during or after a run is stale); callbacks' edits are
-        read back after them.
+        read back after them. "torch" (needs ``pip install "neuronsim[torch]"``) runs the same
+        loop on the network exported by :func:`neuronsim.torch_bridge.to_torch` in float64 on
+        ``device``, torch autograd computing each batch's gradients and neuronsim's optimizer
+        updating them (on the CPU, the weights of "object" to within 1e-10; about 1e-15 seen),
+        with the sync points of "fast". Its loss must have a torch form (a built-in loss).
+    device : str or torch.device, optional
+        Only with ``engine="torch"``: where the module runs ("cpu", the default, "cuda",
+        "cuda:1", ...). A device that does not exist here is a TrainingError; a value that is
+        neither a str nor a torch.device, a NeuronsimTypeError.
     preprocessing : {"standardize", "minmax"} or Scaler, optional
         Input scaling to learn and keep: a kind fits a
         :class:`~neuronsim.preprocessing.Scaler` on the training rows ``X`` (never on the
@@ -149,11 +157,14 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
     NeuronsimTypeError, ValueRangeError
         Non-numeric or non-finite data, or an argument of the wrong type.
     TrainingError
-        A bad argument (epochs, batch_size, reduction, seed, freeze, stop, engine, unknown
+        A bad argument (epochs, batch_size, reduction, seed, freeze, stop, engine, device, unknown
         optimizer or metric, lr ≤ 0, a preprocessing that differs from the network's own); all
         checked before any weight (or ``net.preprocessing``) changes.
     LossError
-        Unknown loss, or one that does not fit the output neurons.
+        Unknown loss, or one that does not fit the output neurons (or, with ``engine="torch"``,
+        a custom loss, which has no torch form).
+    NeuronsimError
+        ``engine="torch"`` without PyTorch installed (the message says how to install it).
     DivergenceError
         A NaN or infinite loss or parameter; the message names the epoch and the neuron or
         edge, the network keeps its last finite parameters, and ``err.history`` holds the
@@ -211,7 +222,7 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
     X, Y, validation = _inputs_seen(net, scaler, X, Y, validation)
     run = _Run(net, X, Y, default_loss(net, Y) if loss is None else loss,
                _optim.Adam(lr=DEFAULT_LR) if optimizer is None else optimizer, epochs, batch_size,
-               reduction, shuffle, seed, validation, stop, metrics, freeze, callbacks, engine)
+               reduction, shuffle, seed, validation, stop, metrics, freeze, callbacks, engine, device)
     if scaler is not net.preprocessing:  # every argument is checked: keep what training uses
         net.preprocessing = scaler
     _record_class_targets(net, run.data[1])
@@ -366,7 +377,7 @@ class _Run:
     """One call of :func:`train`: arguments checked at the door, then the epoch loop."""
 
     def __init__(self, net, X, Y, loss, optimizer, epochs, batch_size, reduction, shuffle, seed,
-                 validation, stop, metrics, freeze, callbacks, engine):
+                 validation, stop, metrics, freeze, callbacks, engine, device=None):
         if not isinstance(net, Network):
             raise NeuronsimTypeError(f"net must be a Network, got {type(net).__name__}")
         plan = net._current_plan()
@@ -394,8 +405,14 @@ class _Run:
         self.hooks = _checked_callbacks(callbacks)
         self.frozen = _checked_freeze(freeze, net)
         if not isinstance(engine, str) or engine not in ENGINES:
-            raise TrainingError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
-        self.engine = ENGINES[engine](net, self.data, self.frozen)
+            raise TrainingError(f"unknown engine {shown(engine)}; available: {', '.join(ENGINES)}")
+        if engine == "torch":
+            self.engine = ENGINES[engine](net, self.data, self.frozen, device=device)
+            self.engine.check_loss(self.loss)
+        elif device is not None:
+            raise TrainingError(f"device={shown(device)} is for engine='torch'; engine={engine!r} runs on the CPU")
+        else:
+            self.engine = ENGINES[engine](net, self.data, self.frozen)
         self.rng = np.random.default_rng(checked_seed(seed, TrainingError))
         self.widths = (len(plan.inputs), len(plan.outputs))
         self.plan = None

@@ -45,3 +45,12 @@ def test_the_bridge_module_itself_imports_without_torch():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "None"
     assert "torch_bridge" in neuronsim._LAZY
+
+
+def test_training_on_torch_without_torch_says_how_to_install_it(no_torch):
+    net = Network.from_spec([("identity", 2), ("sigmoid", 1)], init="constant")
+    with pytest.raises(NeuronsimError, match=r'pip install "neuronsim\[torch\]"') as info:
+        neuronsim.train(net, [[0.0, 1.0]], [[1.0]], epochs=1, engine="torch", progress=False)
+    assert "\n" not in str(info.value)
+    fresh = Network.from_spec([("identity", 2), ("sigmoid", 1)], init="constant")
+    assert net.weight("x1", "o1") == fresh.weight("x1", "o1")   # refused before training

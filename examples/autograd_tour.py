@@ -1,4 +1,5 @@
 """A tour of the scalar autograd engine, walking the steps of seeds 001-003.
+=========================================================================
 
 A numerical slope, the chain rule by hand, the `=` versus `+=` bug, a neuron written as an
 expression (with tanh also written through exp), its picture, and the bridge: the same
@@ -142,7 +143,7 @@ def compare(net, x, target, loss="squared_error", show=False):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--out", default="autograd_tour_out", help="folder for the PNG")
     out = Path(parser.parse_args(argv).out)
     out.mkdir(parents=True, exist_ok=True)
@@ -154,4 +155,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    if status:   # exit only on failure: a clean sys.exit(0) would also end a sphinx-gallery build
+        sys.exit(status)

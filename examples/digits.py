@@ -1,4 +1,5 @@
 """Handwritten digits with a 64-32-10 network: tanh hidden units, softmax cross-entropy.
+=====================================================================================
 
 The 1,797 8x8 digits (pixel counts 0..16, scaled to [0, 1]) are split into 1,347 for training and
 450 held out, stratified. The ten output neurons are identity units whose z are the logits of a
@@ -18,7 +19,7 @@ SPEC = [("identity", 64), ("tanh", 32), ("identity", 10)]
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--epochs", type=int, default=15, help="epochs (default 15)")
     parser.add_argument("--seed", type=int, default=0, help="weight and shuffling seed (default 0)")
     args = parser.parse_args()

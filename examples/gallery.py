@@ -1,4 +1,5 @@
 """The plot gallery: regenerate the pictures shown in the README and docs.
+=======================================================================
 
 Draws, with matplotlib and networkx only:
 
@@ -7,7 +8,7 @@ Draws, with matplotlib and networkx only:
 - mirror_symmetry_hinton.png   RHW 1986's mirror-symmetry network (6-2-1) as a Hinton diagram
 - moons_loss.png               training and validation loss of a 2-6-3-1 net on noisy moons
 - moons_activation_maps.png    every neuron of that net over the input plane
-- deltas_by_layer.png          mean |δ| per layer of a deep sigmoid net (vanishing gradients)
+- deltas_by_layer.png          mean absolute δ per layer of a deep sigmoid net (vanishing gradients)
 
 Run:  python examples/gallery.py [--out DIR] [--quick]
       (default DIR: docs/images next to this folder; --quick trains briefly, for tests)
@@ -105,11 +106,12 @@ def vanishing_deltas(out, quick):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "docs" / "images",
-                        help="folder for the PNG files (default: docs/images)")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
+    parser.add_argument("--out", type=Path, default=None, help="folder for the PNG files (default: docs/images)")
     parser.add_argument("--quick", action="store_true", help="train briefly (for tests)")
     args = parser.parse_args(argv)
+    if args.out is None:   # not a default=: a script run by sphinx-gallery has no __file__
+        args.out = Path(__file__).resolve().parent.parent / "docs" / "images"
     args.out.mkdir(parents=True, exist_ok=True)
     dag_deltas(args.out)
     xor_boundary(args.out, args.quick)

@@ -1,4 +1,5 @@
 """Iris with seed 004's network: 4-5-3, sigmoid hidden and output units, squared error.
+====================================================================================
 
 Seed 004 builds ``[("identity", 4), ("sigmoid", 5), ("sigmoid", 3)]`` and reads the predicted
 species as the output unit with the highest activation. Here a quarter of the flowers (38,
@@ -23,7 +24,7 @@ SPEC = [("identity", 4), ("sigmoid", 5), ("sigmoid", 3)]
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--epochs", type=int, default=200, help="epochs (default 200)")
     parser.add_argument("--seed", type=int, default=0, help="weight and shuffling seed (default 0)")
     args = parser.parse_args()

@@ -1,4 +1,5 @@
 """A seed-style Value MLP, trained as in the seeds, then turned into a neuron graph.
+=================================================================================
 
 Follows seeds 002/003: the four-sample toy set, MLP(3, [4, 4, 1]) with tanh on every layer and
 biases drawn like the weights, and the loop (forward, zero the grads, loss.backward(), step).
@@ -82,7 +83,7 @@ def picture(net, out):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--out", default=os.environ.get("NEURONSIM_EXAMPLES_OUT", "micrograd_mlp_out"),
                         help="folder for the PNG")
     parser.add_argument("--seed", type=int, default=0, help="random.seed for the weights")
@@ -97,4 +98,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    if status:   # exit only on failure: a clean sys.exit(0) would also end a sphinx-gallery build
+        sys.exit(status)

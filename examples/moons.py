@@ -1,4 +1,5 @@
 """Two moons with the shape of micrograd's demo: 2-16-16-1, ReLU hidden units, a max-margin loss.
+==============================================================================================
 
 micrograd's demo trains this network on 100 noisy moon points with labels ±1, the hinge loss
 mean(max(0, 1 − y·score)), L2 regularisation 1e-4·Σw² and full-batch gradient descent whose
@@ -47,7 +48,7 @@ def draw_boundary(net, X, labels, width=60, height=20):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--epochs", type=int, default=100, help="full-batch steps (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="weight seed (default 0)")
     args = parser.parse_args()

@@ -1,4 +1,5 @@
 """Quickstart: build a network from a spec, run one case forward and backward, read each delta.
+============================================================================================
 
 Run:  python examples/quickstart.py
 """

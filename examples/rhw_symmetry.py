@@ -1,4 +1,5 @@
 """Mirror symmetry with RHW 1986's 6-2-1 network and the paper's settings.
+=======================================================================
 
 Six binary inputs; the output should be 1 exactly when the pattern is symmetric about its
 centre (8 of the 64 cases). As in Rumelhart, Hinton & Williams (1986): two sigmoid hidden units,
@@ -51,7 +52,7 @@ def describe_weights(net):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--epochs", type=int, default=10000, help="maximum sweeps (default 10000)")
     parser.add_argument("--seed", type=int, default=1, help="weight seed (default 1)")
     parser.add_argument("--seeds", type=int, default=0,

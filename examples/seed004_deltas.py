@@ -1,4 +1,5 @@
 """Seed 004's computation: the iris 4-5-3 sigmoid network with every weight 1 and bias 0.
+======================================================================================
 
 The notebook fed the first iris flower, x = [5.1, 3.5, 1.4, 0.2] with target [1, 0, 0], through
 the network and backpropagated the squared error by hand, printing the hidden and output deltas.

@@ -1,8 +1,9 @@
 """Step through backpropagation one neuron at a time, then watch the deltas over training.
+=======================================================================================
 
 A 2-3-2-1 network (tanh hidden layers, sigmoid output) with a skip link learns XOR. First one case is propagated forward and
 backward *step by step*: each step prints the equation behind that neuron's delta, with the
-network's own numbers. Then the network trains with a Recorder attached, and the mean |delta|
+network's own numbers. Then the network trains with a Recorder attached, and the mean absolute delta
 of each layer is printed per epoch — Nielsen's picture of how the error signal fades on its way
 back to the first layers.
 
@@ -14,7 +15,7 @@ import argparse
 import neuronsim
 from neuronsim import datasets, optim
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
 parser.add_argument("--epochs", type=int, default=200)
 args = parser.parse_args()
 

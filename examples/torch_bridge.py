@@ -1,4 +1,5 @@
 """The PyTorch bridge both ways: a neuronsim DAG trained by torch, and a torch MLP seen neuron by neuron.
+======================================================================================================
 
 1. **Out**: a network with skip links (inputs straight to the output) and mixed activations is
    exported with ``net.to_torch()``, trained on the two moons by a torch optimizer (Adam), and
@@ -90,7 +91,7 @@ def in_from_torch(seed):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--steps", type=int, default=300, help="torch optimizer steps (default 300)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -106,4 +107,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    if status:   # exit only on failure: a clean sys.exit(0) would also end a sphinx-gallery build
+        sys.exit(status)

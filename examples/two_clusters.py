@@ -1,4 +1,5 @@
 """Two Gaussian clusters with the network of seed 000: 2-8-8-8-1 tanh, plain gradient descent.
+===========================================================================================
 
 Seed 000 (notes on RHW 1986) draws two clusters of 30 points around (2, 2) and (-2, -2) with
 ``np.random.seed(0)``, builds three hidden layers of 8 tanh units (weights uniform in ±1, biases
@@ -18,7 +19,7 @@ SPEC = [("identity", 2), ("tanh", 8), ("tanh", 8), ("tanh", 8), ("tanh", 1)]
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--epochs", type=int, default=30, help="full sweeps (default 30)")
     parser.add_argument("--seed", type=int, default=0, help="weight seed (default 0)")
     args = parser.parse_args()

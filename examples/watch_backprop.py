@@ -1,4 +1,5 @@
 """Watch backpropagation happen: a GIF and a step-through HTML page of one forward and backward pass.
+==================================================================================================
 
 Two networks, one case each:
 
@@ -29,11 +30,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import neuronsim  # noqa: E402
 from neuronsim import plot  # noqa: E402
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "docs" / "images",
-                    help="folder for the GIFs, pages and still (created if missing)")
+parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
+parser.add_argument("--out", type=Path, default=None,
+                    help="folder for the GIFs, pages and still (created if missing; default: docs/images)")
 args = parser.parse_args()
-out = args.out
+out = args.out or Path(__file__).resolve().parent.parent / "docs" / "images"
 out.mkdir(parents=True, exist_ok=True)
 
 

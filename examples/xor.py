@@ -1,4 +1,5 @@
 """XOR two ways: the classic 2-2-1 network, and a 2-1-1 network with direct input -> output links.
+===============================================================================================
 
 The second is a DAG no layered library builds directly: one hidden unit, plus links from both
 inputs straight to the output (the one-hidden-unit XOR net of Rumelhart, Hinton & Williams's
@@ -43,7 +44,7 @@ def report(title, spec, seed, epochs):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--epochs", type=int, default=2000, help="maximum sweeps (default 2000)")
     parser.add_argument("--seed", type=int, default=0, help="weight seed (default 0)")
     parser.add_argument("--seeds", type=int, default=0,

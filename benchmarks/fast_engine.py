@@ -194,13 +194,13 @@ def scale():
     spec = [("identity", 1000), ("relu", 1000)]
     gc.collect()
     start = time.perf_counter()
-    net = neuronsim.Network.from_spec(spec, seed=0)
+    net = neuronsim.Network.from_spec(spec, seed=0, max_links=2_000_000)  # above the default size limit
     built = time.perf_counter() - start
     edges = net.graph.number_of_edges()
     del net
     gc.collect()
     tracemalloc.start()
-    net = neuronsim.Network.from_spec(spec, seed=0)
+    net = neuronsim.Network.from_spec(spec, seed=0, max_links=2_000_000)
     resident, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"Scale: a {edges:,}-link network from the layered spec {spec}")

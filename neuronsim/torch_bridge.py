@@ -231,7 +231,7 @@ def _torch_form(neuron):
     builtin = {a.name: a for a in activations._BUILTINS}
     if builtin.get(act.name) is act:
         return act.name, None
-    where = f"neuron {neuron.name!r} has the custom activation {act.name!r}"
+    where = f"neuron {shown(neuron.name)} has the custom activation {shown(act.name)}"
     if act.expression is None:
         raise ActivationError(f"{where}, which has no torch form: write it with Activation.from_expression "
                               "(its Value expression then runs on tensors) to export it")
@@ -279,6 +279,8 @@ def to_torch(net, dtype=None, device=None):
         ``net`` is not a Network, or ``dtype`` is not a floating torch dtype.
     ActivationError
         A neuron's activation has no torch form (the neuron is named).
+    ValueRangeError
+        ``device`` is not a device that can hold tensors of ``dtype`` here (e.g. "cuda" without CUDA).
     TopologyError, NonFiniteError
         The network has no inputs or outputs, or a weight in the graph is not finite.
 
@@ -295,6 +297,12 @@ def to_torch(net, dtype=None, device=None):
         dtype = torch.float64
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise NeuronsimTypeError(f"to_torch(): dtype must be a floating torch dtype, got {shown(dtype)}")
+    if device is not None:  # torch's own failures here are a RuntimeError, an AssertionError, ...
+        try:
+            torch.zeros(1, dtype=dtype, device=device)
+        except (RuntimeError, AssertionError, TypeError, ValueError) as err:
+            raise ValueRangeError(f"to_torch(): device {shown(device)} cannot hold {dtype} tensors here "
+                                  f"({type(err).__name__}: {shown(str(err))})") from None
     return NetworkModule(net, dtype=dtype, device=device)
 
 
@@ -610,12 +618,13 @@ class NetworkModule(nn.Module if nn is not None else object):
     def _check_same_links(self, net):
         theirs = net.parameter_keys()
         mine = [key for keys in self._keys.values() for key in keys]
-        if len(theirs) != len(mine) or set(theirs) != set(mine):
-            missing = [key for key in mine if key not in set(theirs)]
+        their_set, my_set = set(theirs), set(mine)
+        if len(theirs) != len(mine) or their_set != my_set:
+            missing = [key for key in mine if key not in their_set]  # the sets once: no n² scan
             if missing:
                 raise TopologyError(f"write_back(): the network has no {_describe(missing[0])}, which the module "
                                     "has; write back into the exported network (or a copy of it)")
-            extra = [key for key in theirs if key not in set(mine)]
+            extra = [key for key in theirs if key not in my_set]
             raise TopologyError(f"write_back(): the network has {_describe(extra[0])}, which the module lacks; "
                                 "export the network again after changing its structure")
 
@@ -635,7 +644,7 @@ class NetworkModule(nn.Module if nn is not None else object):
 def _describe(key):
     if isinstance(key, tuple):
         return f"link {key[0]} -> {key[1]}"
-    return f"neuron {key!r} (its bias)"
+    return f"neuron {shown(key)} (its bias)"
 
 
 # --- losses ---------------------------------------------------------------------------------
@@ -743,7 +752,6 @@ class _Importer:
         self.max_links = max_links
         self.input = _Group(n_inputs, "identity", None, [])
         self.groups = [self.input]
-        self.softmax = False
 
     def _materialize(self, pending, activation):
         bias = pending.bias if pending.bias is not None else np.zeros(pending.size)
@@ -800,14 +808,14 @@ class _Importer:
         return _Softmaxed(self._plain(value, where), where)
 
     def finish(self, value, where):
-        if isinstance(value, _Softmaxed):
-            self.softmax = True
+        softmax = isinstance(value, _Softmaxed)
+        if softmax:
             value = value.inner
         if isinstance(value, _Pending):
             value = self._materialize(value, "identity")
         if value is self.input:
             raise SpecError(f"{where}: the model returns its input unchanged; there is no network to import")
-        if self.softmax and value.activation != "identity":
+        if softmax and value.activation != "identity":
             raise SpecError(f"{where}: Softmax follows the activation {value.activation!r}; neuronsim imports a "
                             "Softmax only straight after a Linear layer (identity outputs, softmax cross-entropy)")
         self.groups.remove(value)
@@ -1122,6 +1130,4 @@ def _apply_node(importer, traced, node, values, where):
         if method in ("softmax", "log_softmax"):
             _check_softmax_dim(_argument(node, 1, "dim", None), where)
             return importer.softmax_of(operand(node.args[0]), where)
-    if node.op == "call_module":  # pragma: no cover - handled above
-        pass
     raise SpecError(f"{where}: this operation is not supported; neuronsim imports {_SUPPORTED}")

@@ -145,6 +145,13 @@ def test_export_refuses_a_dtype_that_is_not_floating():
         net.to_torch(dtype=torch.int64)
 
 
+@pytest.mark.parametrize("device, words", [("nope", "RuntimeError"), (["cpu"], "")])
+def test_export_refuses_a_device_that_cannot_hold_tensors_in_one_clear_error(device, words):
+    net = Network.from_spec([("identity", 2), ("identity", 1)], init="constant")
+    with pytest.raises(ValueRangeError, match=rf"to_torch\(\): device .* cannot hold torch.float64 tensors here.*{words}"):
+        net.to_torch(device=device)
+
+
 def test_export_refuses_a_custom_activation_without_torch_form_naming_the_neuron(isolated_registries):
     activations.register(Activation("cube", lambda z: z ** 3, lambda z: 3 * z * z))
     net = Network.from_spec([("identity", 2), ("tanh", 2), ("cube", 1)], seed=0)

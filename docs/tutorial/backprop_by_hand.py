@@ -18,6 +18,7 @@ import numpy as np
 
 import neuronsim
 from neuronsim import datasets
+from neuronsim.steps import BackwardStep
 
 iris = datasets.iris()
 x, d = iris.X[0], iris.Y[0]
@@ -77,7 +78,7 @@ print("same as by hand:", net["o1"].delta == float(delta_out[0]))
 net.zero_grad()   # the pass below accumulates gradients again, as backward() does
 net.forward(x.tolist())
 for step in net.backward_steps(d.tolist(), by_edge=True):
-    if type(step).__name__ == "BackwardStep":
+    if isinstance(step, BackwardStep):
         print(f"δ[{step.neuron.name}] = {step.delta!r}   (f'(z) = {step.fprime:.6g}, sum = {step.total:.6g})")
     else:
         print(f"   w[{step.neuron.name}→{step.downstream.name}] × δ[{step.downstream.name}] = {step.product:.6g}"

@@ -46,16 +46,15 @@ _ACTIVATION_FORMS = {
 }
 
 
-def _activation_form(activation, neuron_name, where=None):
+def _activation_form(activation, where):
     """The Value function of `activation`: its own expression, else the built-in form.
 
-    `where` replaces "of neuron <neuron_name>" in the error message when given.
+    `where` names its user in the error message (e.g. "of neuron 'h1'").
     """
     form = getattr(activation, "expression", None)
     if form is None:
         form = _ACTIVATION_FORMS.get(activation.name)
     if form is None:
-        where = where or f"of neuron {neuron_name!r}"
         raise ActivationError(
             f"activation {activation.name!r} {where} has no expression form; "
             "build it with Activation.from_expression")
@@ -89,7 +88,7 @@ def checked_activation_form(activation, where):
     from neuronsim import activations  # activations imports autograd lazily; no cycle
 
     activation = activations.get(activation)
-    form = _activation_form(activation, None, where)
+    form = _activation_form(activation, where)
     for z in _PROBES:
         try:
             a = form(Value(z))
@@ -383,7 +382,7 @@ def expression(net, x, target, loss="squared_error"):
 def _activation_value(neuron, z):
     """a = f(z) as a Value, checked against the activation's own f."""
     activation = neuron.activation
-    a = _activation_form(activation, neuron.name)(z)
+    a = _activation_form(activation, f"of neuron {neuron.name!r}")(z)
     if not isinstance(a, Value):
         raise ActivationError(f"expression form of activation {activation.name!r} returned "
                               f"{type(a).__name__}, not a Value")

@@ -99,6 +99,13 @@ def _inputs(x, n, what):
     return x
 
 
+def _draw(nin, bias, rng):
+    """A neuron's weights and bias, in micrograd's order: the `nin` weights, then (seeds) the bias."""
+    w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
+    b = Value(rng.uniform(-1, 1)) if bias == "uniform" else Value(0.0)
+    return w, b
+
+
 # --- the modules -------------------------------------------------------------------------------
 
 class Module:
@@ -191,10 +198,7 @@ class Neuron(Module):
             raise ActivationError(
                 f"nonlin=False makes a linear neuron, but activation {shown(activation)} was given "
                 "too; drop one of them")
-        # micrograd's order of draws: the nin weights, then (seeds only) the bias
-        w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
-        b = Value(rng.uniform(-1, 1)) if bias == "uniform" else Value(0.0)
-        self._set(w, b, act, form)
+        self._set(*_draw(nin, bias, rng), act, form)
 
     def _set(self, w, b, activation, form):
         self.w, self.b = w, b
@@ -376,10 +380,9 @@ class MLP(Module):
         layers = []
         for i, act in enumerate(per_layer):
             act, form = checked_activation_form(act, f"of MLP layer {i + 1}")
-            # Neuron(...) one by one keeps micrograd's order of draws
-            layers.append(Layer._from_neurons([
-                Neuron(sizes[i], activation=act, nonlin=act.name != "identity", bias=bias, rng=rng)
-                for _ in range(sizes[i + 1])]))
+            # neuron by neuron keeps micrograd's order of draws; the activation is checked once
+            layers.append(Layer._from_neurons([Neuron._from_values(*_draw(sizes[i], bias, rng), act, form)
+                                               for _ in range(sizes[i + 1])]))
         self._set_layers(layers)
 
     def _set_layers(self, layers):
@@ -517,11 +520,15 @@ class MLP(Module):
         layers = _layers_of(net)
         graph = net.graph
         mlp_layers = []
+        forms = {}  # id(Activation) -> its checked form: neurons share Activation objects
         for upper, lower in zip(layers, layers[1:]):
             neurons = []
             for dst in lower:
                 neuron = net[dst]
-                act, form = checked_activation_form(neuron.activation, f"of neuron {shown(dst)}")
+                if id(neuron.activation) not in forms:
+                    forms[id(neuron.activation)] = checked_activation_form(neuron.activation,
+                                                                           f"of neuron {shown(dst)}")
+                act, form = forms[id(neuron.activation)]
                 w = [Value(graph.edges[src, dst]["weight"]) for src in upper]
                 neurons.append(Neuron._from_values(w, Value(neuron.bias), act, form))
             mlp_layers.append(Layer._from_neurons(neurons))
@@ -537,8 +544,8 @@ def _layers_of(net):
     outputs = [n.name for n in net.outputs]
     depth = {name: 0 for name in inputs}
     order = [n.name for n in net.neurons]
-    # longest path from the inputs, in topological order
-    for name in _topological(graph, order):
+    # longest path from the inputs, in topological order (net.neurons is one)
+    for name in order:
         if name in depth:
             continue
         preds = list(graph.pred[name])
@@ -579,10 +586,3 @@ def _layers_of(net):
                                         f"layer {d + 1})")
     return layers
 
-
-def _topological(graph, order):
-    """Neuron names in a topological order (networkx's, ties broken by `order`)."""
-    import networkx as nx
-
-    position = {name: i for i, name in enumerate(order)}
-    return nx.lexicographical_topological_sort(graph, key=position.__getitem__)

@@ -6,7 +6,7 @@ import secrets
 import stat
 import time
 
-from ._reader import checked_path, display
+from ._reader import checked_path, display, one_line
 from .errors import FileFormatError, NeuronsimError
 
 STALE_AFTER = 60
@@ -50,10 +50,8 @@ def atomic_write(path, write):
     except NeuronsimError:
         raise
     except Exception as err:
-        reason = " ".join(str(err).split())
-        reason = reason if len(reason) <= 300 else reason[:297] + "..."
-        raise NeuronsimError(f"{display(where)}: could not save ({reason}); the previous file, if any, "
-                             "is unchanged") from err
+        raise NeuronsimError(f"{display(where)}: could not save ({one_line(str(err), 300)}); the previous "
+                             "file, if any, is unchanged") from err
     finally:
         if temp is not None:
             try:

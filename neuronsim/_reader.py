@@ -1,5 +1,6 @@
 """Bounded, safe reading of JSON and YAML files (private): the one reader behind
-:func:`neuronsim.load`, :func:`neuronsim.spec.load_spec_file` and the command line.
+:func:`neuronsim.load`, :func:`neuronsim.spec.load_spec_file`,
+:func:`neuronsim.tables.load_csv` and the command line.
 
 Reading a file here
 
@@ -148,6 +149,7 @@ def decode(data, where, *, error=FileFormatError, what="file", prefix=""):
 
 _JSON_ESCAPE = re.compile(rb"\\.", re.S)
 _NOT_MARKS = bytes(c for c in range(256) if c not in b'[]{}"')
+_CHUNK = 1 << 22  # marks counted by numpy at a time in json_depth
 
 
 def json_depth(data):
@@ -174,9 +176,6 @@ def json_depth(data):
         running = np.cumsum(steps, dtype=np.int64) + depth
         deepest, depth = max(deepest, int(running.max())), int(running[-1])
     return deepest
-
-
-_CHUNK = 1 << 22
 
 
 class _DuplicateKey(Exception):
@@ -224,10 +223,11 @@ def parse_json(data, where, *, error=FileFormatError, what="file", parse_constan
     except RecursionError:  # a backstop: the depth was checked above
         raise error(f"{display(where)}: {prefix}JSON nested too deeply") from None
     except ValueError as err:  # e.g. an integer literal longer than Python converts
-        raise error(f"{display(where)}: not valid JSON ({_short(str(err))})") from None
+        raise error(f"{display(where)}: not valid JSON ({one_line(str(err))})") from None
 
 
-def _short(text, limit=200):
+def one_line(text, limit=200):
+    """``text`` on one line (runs of whitespace made one space), cut to ``limit`` characters."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
@@ -299,7 +299,7 @@ def _check_yaml_events(text):
                     sizes[event.anchor] = 1
             elif isinstance(event, AliasEvent):
                 if event.anchor in anchors:
-                    raise _Refused(f"the alias *{_short(event.anchor, 60)} refers to a node that contains it")
+                    raise _Refused(f"the alias *{one_line(event.anchor, 60)} refers to a node that contains it")
                 size = sizes.get(event.anchor, 1)  # an undefined alias: the composer reports it
                 added += size
                 if added > MAX_ALIAS_NODES:
@@ -326,23 +326,13 @@ def parse_yaml(data, where, *, error=FileFormatError, what="file", prefix=""):
     except yaml.YAMLError as err:
         if "nesting depth" in str(err):  # PyYAML's pure-Python scanner has a depth limit of its own
             raise error(f"{display(where)}: {prefix}YAML nested too deeply (more than {MAX_DEPTH} levels)") from None
-        raise error(f"{display(where)}: not valid YAML ({_short(str(err), 300)})") from None
+        raise error(f"{display(where)}: not valid YAML ({one_line(str(err), 300)})") from None
     except RecursionError:  # a backstop: the depth was checked above
         raise error(f"{display(where)}: {prefix}YAML nested too deeply") from None
 
 
-def read_json(path, *, max_bytes=None, error=FileFormatError, what="file", parse_constant=None,
-              prefix="", argument="max_bytes"):
+def read_json(path, *, max_bytes=None, parse_constant=None, prefix=""):
     """``(where, data)``: the path as a str and the plain data of a JSON file."""
-    where = checked_path(path, error)
-    data = read_bytes(where, max_bytes=limit(max_bytes, MAX_BYTES, argument), error=error, what=what,
-                      argument=argument)
-    return where, parse_json(data, where, error=error, what=what, parse_constant=parse_constant, prefix=prefix)
-
-
-def read_yaml(path, *, max_bytes=None, error=FileFormatError, what="file", prefix="", argument="max_bytes"):
-    """``(where, data)``: the path as a str and the plain data of a YAML file."""
-    where = checked_path(path, error)
-    data = read_bytes(where, max_bytes=limit(max_bytes, MAX_BYTES, argument), error=error, what=what,
-                      argument=argument)
-    return where, parse_yaml(data, where, error=error, what=what, prefix=prefix)
+    where = checked_path(path)
+    data = read_bytes(where, max_bytes=limit(max_bytes, MAX_BYTES, "max_bytes"))
+    return where, parse_json(data, where, parse_constant=parse_constant, prefix=prefix)

@@ -148,10 +148,6 @@ def _integer(name, value, low, high=None):
     return int(value)
 
 
-def _real(name, value, low, high=math.inf, *, open_low=False, open_high=False):
-    return checked_real(value, name, low, high, open_low=open_low, open_high=open_high)
-
-
 def _rng(seed):
     # RandomState rather than default_rng: it reproduces the legacy np.random.seed streams.
     return np.random.RandomState(_integer("seed", seed, 0, 2**32 - 1))
@@ -305,7 +301,7 @@ def moons(n=100, noise=0.1, seed=0):
     >>> data.X.shape, int(data.labels.sum())
     ((10, 2), 5)
     """
-    n, noise, rng = _integer("n", n, 2), _real("noise", noise, 0), _rng(seed)
+    n, noise, rng = _integer("n", n, 2), checked_real(noise, "noise", 0), _rng(seed)
     upper = _arc(0, np.pi, n // 2)
     # Written as (1 - arc) - (0, 0.5) so the floats match scikit-learn's to the last bit.
     lower = 1 - _arc(0, np.pi, n - n // 2) - [0.0, 0.5]
@@ -337,8 +333,8 @@ def circles(n=100, noise=0.05, factor=0.5, seed=0):
     >>> np.round(np.hypot(*data.X.T), 3)[data.labels == 1]
     array([0.5, 0.5, 0.5, 0.5])
     """
-    n, noise, rng = _integer("n", n, 2), _real("noise", noise, 0), _rng(seed)
-    factor = _real("factor", factor, 0, 1, open_high=True)
+    n, noise, rng = _integer("n", n, 2), checked_real(noise, "noise", 0), _rng(seed)
+    factor = checked_real(factor, "factor", 0, 1, open_high=True)
     outer = _arc(0, 2 * np.pi, n // 2, endpoint=False)
     inner = factor * _arc(0, 2 * np.pi, n - n // 2, endpoint=False)
     return _noisy_pair("circles", outer, inner, noise, rng,
@@ -370,7 +366,7 @@ def spirals(n=100, classes=2, noise=0.1, seed=0):
     ((60, 2), (60, 3), [20, 20, 20])
     """
     n, classes = _integer("n", n, 1), _integer("classes", classes, 2)
-    noise = _real("noise", noise, 0)
+    noise = checked_real(noise, "noise", 0)
     rng = _rng(seed)
     radius = np.arange(1, n + 1) / n
     arms = []
@@ -546,7 +542,7 @@ def train_test_split(X, Y=None, test_size=0.25, seed=0, stratify=None):
     if isinstance(test_size, (int, np.integer)) and not isinstance(test_size, bool):
         n_test = _integer("test_size", test_size, 1, n - 1)
     else:
-        n_test = math.ceil(_real("test_size", test_size, 0, 1, open_low=True, open_high=True) * n)
+        n_test = math.ceil(checked_real(test_size, "test_size", 0, 1, open_low=True, open_high=True) * n)
         if n_test > n - 1:
             raise ValueRangeError(f"test_size={test_size} leaves no training rows out of {n}")
     rng = _rng(seed)
@@ -612,7 +608,7 @@ def standardize(X_train, *others):
         try:
             array = np.asarray(array, dtype=np.float64)
         except (TypeError, ValueError) as err:
-            raise NeuronsimTypeError(f"{name} must be a numeric array, got {err}") from None
+            raise NeuronsimTypeError(f"{name} must be a numeric array, got {shown(str(err), 120)}") from None
         if array.ndim != 2 or (i == 0 and len(array) == 0) or (
                 i > 0 and array.shape[1] != arrays[0].shape[1]):
             want = "(n >= 1, d)" if i == 0 else f"(m, {arrays[0].shape[1]})"

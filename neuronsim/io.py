@@ -20,8 +20,9 @@ inferred again on loading), the other fields only when set: ``preprocessing`` is
 network's input :class:`~neuronsim.preprocessing.Scaler` (``Scaler.to_dict()``), ``classes``
 its class names, ``class_targets`` the two output values a single-output classifier was
 trained toward (e.g. ``[0.0, 1.0]`` for a tanh output), ``target_names`` the names of its
-outputs and ``target_scaler`` a regression network's target Scaler (see :class:`~neuronsim.Network`); ``optimizer`` and ``metadata`` are
-saved when given (``metadata`` defaults to ``net.metadata``). Neurons are listed
+outputs and ``target_scaler`` a regression network's target Scaler (see
+:class:`~neuronsim.Network`); ``optimizer`` and ``metadata`` are saved when given
+(``metadata`` defaults to ``net.metadata``). Neurons are listed
 in the order they were added and edges in an order that reproduces every neuron's incoming and
 outgoing link order (see :func:`neuronsim.spec.to_spec`), so a loaded network sums in the same
 order and gives bit-identical outputs and gradients. Floats are written with Python's shortest
@@ -249,7 +250,7 @@ def _optimizer_document(optimizer, net):
         values = [state[key][slot] for key in keys]
         for i, value in enumerate(values):
             if not math.isfinite(value):
-                raise ValueRangeError(f"optimizer.state.slots.{slot}[{i}] (parameter {keys[i]!r}) "
+                raise ValueRangeError(f"optimizer.state.slots.{slot}[{i}] (parameter {shown(keys[i])}) "
                                       f"must be finite, got {value}")
         slots[slot] = values
     return {"type": cls.__name__, "config": config,
@@ -263,7 +264,7 @@ def _config_names(cls):
 def _schedule_document(schedule):
     cls = type(schedule)
     if _SCHEDULES.get(cls.__name__) is not cls:
-        raise NeuronsimTypeError(f"optimizer.config.schedule: cannot save a custom schedule ({schedule!r}); "
+        raise NeuronsimTypeError(f"optimizer.config.schedule: cannot save a custom schedule ({shown(schedule)}); "
                                  f"neuronsim saves {', '.join(sorted(_SCHEDULES))}")
     return {"type": cls.__name__, **{name: getattr(schedule, name) for name in _config_names(cls)}}
 
@@ -292,7 +293,7 @@ def _plain_walk(value, path, type_error, range_error):
         plain = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise type_error(f"{path}: keys must be strings, got {type(key).__name__} {key!r}")
+                raise type_error(f"{path}: keys must be strings, got {type(key).__name__} {shown(key)}")
             plain[key] = _plain_walk(item, _child(path, key), type_error, range_error)
         return plain
     if isinstance(value, (list, tuple)):
@@ -422,7 +423,7 @@ def from_document(document, *, with_extras=False, max_links=None):
     version = _required(document, "version", "", int)
     if not 1 <= version <= VERSION:
         newer = "; the file was written by a newer one" if version > VERSION else ""
-        raise SpecError(f"version: unsupported version {version} (this neuronsim reads 1 and {VERSION}{newer})")
+        raise SpecError(f"version: unsupported version {shown(version)} (this neuronsim reads 1 and {VERSION}{newer})")
     for key in document:
         if key not in _FIELDS:
             raise SpecError(f"{_label(key)}: unknown field; known: {', '.join(_FIELDS)}")
@@ -612,7 +613,7 @@ def _optimizer(document, net):
     _check_fields(document, "optimizer", ("type", "config", "state"))
     kind = _typed(document["type"], "optimizer.type", str)
     if kind not in _OPTIMIZERS:
-        raise SpecError(f"optimizer.type: unknown optimizer {kind!r}; known: {', '.join(sorted(_OPTIMIZERS))}")
+        raise SpecError(f"optimizer.type: unknown optimizer {shown(kind)}; known: {', '.join(sorted(_OPTIMIZERS))}")
     cls = _OPTIMIZERS[kind]
     optimizer = _configured(cls, _typed(document["config"], "optimizer.config", dict), "optimizer.config")
 
@@ -627,9 +628,9 @@ def _optimizer(document, net):
         elif not isinstance(key, str):
             raise SpecError(f"{where}: expected a bias key (neuron name) or a weight key [src, dst], got {_got(key)}")
         if key not in known:
-            raise SpecError(f"{where}: {key!r} is not a parameter of this network")
+            raise SpecError(f"{where}: {shown(key)} is not a parameter of this network")
         if key in seen:
-            raise SpecError(f"{where}: repeated parameter {key!r} (first at optimizer.state.keys[{seen[key]}])")
+            raise SpecError(f"{where}: repeated parameter {shown(key)} (first at optimizer.state.keys[{seen[key]}])")
         seen[key] = i
         keys.append(key)
     slots = _typed(state["slots"], "optimizer.state.slots", dict)
@@ -661,7 +662,7 @@ def _configured(cls, config, where):
             _typed(value, path, dict)
             kind = _required(value, "type", path, str)
             if kind not in _SCHEDULES:
-                raise SpecError(f"{path}.type: unknown schedule {kind!r}; known: {', '.join(sorted(_SCHEDULES))}")
+                raise SpecError(f"{path}.type: unknown schedule {shown(kind)}; known: {', '.join(sorted(_SCHEDULES))}")
             value = _configured(_SCHEDULES[kind], {k: v for k, v in value.items() if k != "type"}, path)
         elif key == "nesterov":
             value = _typed(value, path, bool)
@@ -747,7 +748,11 @@ def _number(value, path):
     try:
         number = float(value)
     except OverflowError:
-        raise SpecError(f"{path}: must be finite, got an integer of {len(str(value))} digits") from None
+        try:
+            digits = f"{len(str(value))} digits"
+        except ValueError:  # more digits than Python writes (only a dict, not JSON, can hold one)
+            digits = "thousands of digits"
+        raise SpecError(f"{path}: must be finite, got an integer of {digits}") from None
     if not math.isfinite(number):
         raise SpecError(f"{path}: must be finite, got {number}")
     return number

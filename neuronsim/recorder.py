@@ -17,8 +17,7 @@ import networkx as nx
 import numpy as np
 
 from . import _checks
-from ._checks import network
-from ._checks import shown
+from ._checks import network, shown
 from .errors import NeuronsimError, NeuronsimTypeError, TopologyError
 
 __all__ = ["Recorder", "LayerSeries"]
@@ -80,14 +79,14 @@ class Recorder:
         known = NEURON_QUANTITIES + EDGE_QUANTITIES
         for q in quantities:
             if q not in known:
-                raise NeuronsimError(f"unknown quantity {q!r}; known: {', '.join(known)}")
+                raise NeuronsimError(f"unknown quantity {shown(q)}; known: {', '.join(known)}")
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise NeuronsimTypeError(f"every must be a positive integer, got {every!r}")
+            raise NeuronsimTypeError(f"every must be a positive integer, got {shown(every)}")
         if per not in ("epoch", "batch"):
-            raise NeuronsimError(f"per must be 'epoch' or 'batch', got {per!r}")
+            raise NeuronsimError(f"per must be 'epoch' or 'batch', got {shown(per)}")
         if max_records is not None and (isinstance(max_records, bool) or not isinstance(max_records, int)
                                         or max_records < 2):
-            raise NeuronsimTypeError(f"max_records must be an integer >= 2, got {max_records!r}")
+            raise NeuronsimTypeError(f"max_records must be an integer >= 2, got {shown(max_records)}")
         self.net = net
         self.quantities = quantities
         self.every = every
@@ -97,16 +96,16 @@ class Recorder:
         self.neurons = [n.name for n in net.neurons] if neurons is None else _checks.names(neurons, "neurons")
         for name in self.neurons:
             if name not in graph:
-                raise TopologyError(f"Recorder: unknown neuron {name!r}")
+                raise TopologyError(f"Recorder: unknown neuron {shown(name)}")
         if edges is None:
             self.edges = list(graph.edges())
         else:
             if isinstance(edges, (str, bytes)) or not hasattr(edges, "__iter__"):
-                raise NeuronsimTypeError(f"edges must be a list of (src, dst) pairs, got {edges!r}")
+                raise NeuronsimTypeError(f"edges must be a list of (src, dst) pairs, got {shown(edges)}")
             self.edges = [tuple(e) if isinstance(e, (tuple, list)) else e for e in edges]
             for edge in self.edges:
                 if not (isinstance(edge, tuple) and len(edge) == 2):
-                    raise NeuronsimTypeError(f"edges must hold (src, dst) pairs, got {edge!r}")
+                    raise NeuronsimTypeError(f"edges must hold (src, dst) pairs, got {shown(edge)}")
         for src, dst in self.edges:
             if not graph.has_edge(src, dst):
                 raise TopologyError(f"Recorder: no edge {src} -> {dst}")
@@ -189,7 +188,7 @@ class Recorder:
         keys = self.keys(quantity)
         key = tuple(key) if isinstance(key, list) else key
         if key not in keys:
-            raise TopologyError(f"{quantity!r} was not recorded for {key!r}")
+            raise TopologyError(f"{shown(quantity)} was not recorded for {shown(key)}")
         return self.array(quantity)[:, keys.index(key)]
 
     def by_layer(self, quantity="delta", reduce="mean_abs"):

@@ -40,6 +40,8 @@ spec asks for before building anything and refuses one that would need more memo
 :data:`MAX_LINKS` links take (about 455 MB); pass ``max_links`` to raise the limit.
 """
 
+import math
+import numbers
 import os
 
 from . import activations as _activations
@@ -171,8 +173,8 @@ def _build_graph_spec(spec, parsed, init, seed):
         initializer = _init.get(init)
     except NeuronsimError as err:
         raise SpecError(f"init: {_inner(err)}") from None
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise SpecError(f"seed must be None or a non-negative integer, got {shown(seed)}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+        raise SpecError(f"seed must be None or a non-negative integer, got {shown(seed)}")  # numpy ints too
     seed = checked_seed(seed, SpecError)
     _init.apply(net, initializer, seed=seed, keep=given)
     return net
@@ -247,16 +249,22 @@ def check_size(neurons, links, max_links=None):
     need = neurons * BYTES_PER_NEURON + links * BYTES_PER_LINK
     allowed = max_links * BYTES_PER_LINK
     if need > allowed:
-        raise SpecError(f"{neurons:,} neurons and {links:,} links would need about {_memory(need)} of memory "
-                        f"(~{BYTES_PER_NEURON} bytes per neuron, ~{BYTES_PER_LINK} per link); the limit is "
-                        f"max_links={max_links:,} (about {_memory(allowed)}; a neuron counts as "
+        raise SpecError(f"{_count(neurons)} neurons and {_count(links)} links would need about {_memory(need)} "
+                        f"of memory (~{BYTES_PER_NEURON} bytes per neuron, ~{BYTES_PER_LINK} per link); the limit is "
+                        f"max_links={_count(max_links)} (about {_memory(allowed)}; a neuron counts as "
                         f"{BYTES_PER_NEURON / BYTES_PER_LINK:.1f} links): pass a larger max_links= "
                         "(to Network.from_spec or neuronsim.load) to build it anyway")
 
 
+def _count(n):
+    """``n`` with thousands separators, or roughly as a power of ten when it has too many digits
+    to print (Python refuses to write an int of more than 4,300 digits)."""
+    return f"{n:,}" if n < 10**15 else f"~10^{int(math.log10(n))}"
+
+
 def _memory(size):
     if size >= 10**15:
-        return f"10^{len(str(size)) - 1} bytes"
+        return f"10^{int(math.log10(size))} bytes"
     for unit, scale in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6)):
         if size >= scale:
             return f"{size / scale:.3g} {unit}"
@@ -403,9 +411,6 @@ def load_spec_file(path, *, max_bytes=None):
         return _reader.parse_json(data, where, error=error, what="spec file",
                                   at="not valid JSON (line {line}, column {column}: {msg}){hint}")
     return _reader.parse_yaml(data, where, error=error, what="spec file")
-
-
-_SafeLoader = _reader.YamlLoader  # YAML's safe loader reading 1e-3 as a float (see neuronsim._reader)
 
 
 def to_spec(net):

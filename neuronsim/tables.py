@@ -8,7 +8,6 @@ import csv
 import io
 import math
 import os
-from pathlib import Path
 
 import numpy as np
 
@@ -21,7 +20,7 @@ _DELIMITERS = ",;\t|"
 
 __all__ = ["load_csv", "MAX_BYTES"]
 
-MAX_BYTES = 32 * 2**20
+MAX_BYTES = _reader.MAX_BYTES
 """Default size limit of :func:`load_csv`, in bytes (32 MiB); pass ``max_bytes=`` to read more."""
 
 
@@ -86,10 +85,9 @@ def load_csv(path, label=None, *, classes=None, task="auto", max_bytes=None):
     ([[1.0, 0.5], [2.0, 0.7], [1.5, 0.4]], [0.0, 1.0, 0.0], ('kind=tulip',), ('rose', 'tulip'))
     """
     task = _checked_task(task, classes)
-    if not isinstance(path, (str, os.PathLike)):
-        raise NeuronsimTypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
-    path = Path(path)
-    header, rows = _read_table(path, max_bytes)
+    where = _reader.checked_path(path)  # a NeuronsimTypeError for a non-path
+    header, rows = _read_table(where, max_bytes)
+    path = _reader.display(where)  # the file as messages show it (a long or odd path cut and quoted)
     if label is None:
         label = header[-1]
     if not isinstance(label, str) or label not in header:
@@ -119,8 +117,9 @@ def load_csv(path, label=None, *, classes=None, task="auto", max_bytes=None):
     Y, labels, target_names, class_names = _targets(raw_labels, label, task, path,
                                                     [row_number for row_number, _ in rows])
     kind = "regression target" if class_names is None else f"{len(class_names)} classes"
-    description = f"{len(rows)} rows read from {path.name}; labels from column {label!r} ({kind})."
-    return datasets.Dataset(X, Y, labels, features, target_names, path.name, description, class_names)
+    name = os.path.basename(where)
+    description = f"{len(rows)} rows read from {name}; labels from column {shown(label, 80)} ({kind})."
+    return datasets.Dataset(X, Y, labels, features, target_names, name, description, class_names)
 
 
 def _checked_task(task, classes):
@@ -139,8 +138,10 @@ def _checked_task(task, classes):
 
 def _read_table(path, max_bytes=None):
     """The header (stripped names) and the non-blank rows as ``(row number, cells)``."""
+    where = _reader.checked_path(path)  # also the command line's reader of rows without labels
     max_bytes = _reader.limit(max_bytes, MAX_BYTES, "max_bytes")
-    data = _reader.read_bytes(_reader.checked_path(path), max_bytes=max_bytes, what="CSV file")
+    data = _reader.read_bytes(where, max_bytes=max_bytes, what="CSV file")
+    path = _reader.display(where)
     try:
         text = data.decode("utf-8-sig")
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
@@ -165,7 +166,8 @@ def _read_table(path, max_bytes=None):
 
 def _delimiter(text):
     """The delimiter of the header line (the first non-blank line): , ; tab or |; default ,."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    lines = io.StringIO(text, newline=None)  # read lazily: a large file is never split whole
+    first = next((line.rstrip("\n") for line in lines if line.strip()), "")
     try:
         return csv.Sniffer().sniff(first, delimiters=_DELIMITERS).delimiter
     except csv.Error:  # one column, or no candidate: read as comma-separated

@@ -682,3 +682,21 @@ def test_standardize_names_an_array_it_scales_beyond_the_float_range():
 
 
 import neuronsim.errors as neuronsim_errors  # noqa: E402
+
+
+def test_standardize_quotes_a_table_of_text_briefly():
+    with pytest.raises(NeuronsimTypeError, match="others\\[0\\] must be a numeric array, got ") as info:
+        datasets.standardize([[0.0], [1.0]], [["z" * 10**5]])
+    assert len(str(info.value)) < 200
+
+
+def test_csv_errors_show_an_overlong_path_cut(tmp_path):
+    folder = tmp_path
+    for _ in range(6):
+        folder = folder / ("d" * 60)
+    folder.mkdir(parents=True)
+    path = folder / "data.csv"
+    path.write_text("a,y\n1,x\nq,z\n")
+    with pytest.raises(NeuronsimError, match=r"row 3, column 'a': 'q' is not a number") as info:
+        load_csv(path)
+    assert len(str(info.value)) < 300 and str(path) not in str(info.value)

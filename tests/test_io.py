@@ -988,3 +988,24 @@ def test_save_refuses_classes_set_for_outputs_since_reordered(tmp_path):
     with pytest.raises(NeuronsimError, match=r"classes: set for the output neurons \(o1, o2\), but they are now"):
         net.save(path)
     assert not path.exists()
+
+
+def test_an_integer_of_thousands_of_digits_in_a_document_is_a_spec_error():
+    document = {"format": "neuronsim.network", "version": 1,
+                "neurons": [{"name": "x", "activation": "identity", "bias": 10**5000}], "edges": []}
+    with pytest.raises(SpecError, match=r"neurons\[0\]\.bias: must be finite, got an integer of thousands of digits"):
+        io.from_document(document)
+    with pytest.raises(SpecError, match="version: unsupported version") as info:
+        io.from_document({"format": "neuronsim.network", "version": 10**5000})
+    assert len(str(info.value)) < 200
+
+
+def test_an_unknown_optimizer_type_in_a_file_is_quoted_briefly(tmp_path):
+    net = Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
+    document = io.to_document(net)
+    document["optimizer"] = {"type": "R" * 10**5, "config": {}, "state": {"keys": [], "slots": {}}}
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(SpecError, match=r"optimizer\.type: unknown optimizer 'RRR.*\.\.\..*; known: Adam, SGD") as info:
+        io.load(path)
+    assert len(str(info.value)) < 400 + len(str(path))

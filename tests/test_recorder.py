@@ -270,3 +270,17 @@ def test_by_layer_bad_arguments_are_named():
         rec.by_layer("delta", "median")
     with pytest.raises(NeuronsimError, match="reduce must be one of"):
         rec.by_layer("delta", ["mean"])
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(quantities=["q" * 10**5]),
+    dict(per="p" * 10**5),
+    dict(every=["e"] * 10**5),
+    dict(max_records=["m"] * 10**5),
+    dict(neurons=["n" * 10**5]),
+    dict(edges=[("a" * 10**5,)]),
+])
+def test_recorder_argument_errors_quote_the_value_briefly(kwargs):
+    with pytest.raises(NeuronsimError) as info:
+        Recorder(layered(), **kwargs)
+    assert len(str(info.value)) < 300

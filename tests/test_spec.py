@@ -491,3 +491,22 @@ def test_a_spec_too_large_for_memory_names_the_cost_and_the_argument():
     with pytest.raises(SpecError, match=r"1,000,020 neurons and 20,000,000 links would need about 9.91 GB of memory "
                                         r"\(~810 bytes per neuron, ~455 per link\); the limit is max_links=1,000,000"):
         build([("identity", 10**6), ("sigmoid", 20)])
+
+
+def test_a_layer_size_of_thousands_of_digits_is_refused_as_a_spec_error():
+    with pytest.raises(SpecError, match=r"^~10\^5000 neurons and ~10\^5000 links would need about 10\^5003 bytes") as info:
+        build([("identity", 10**5000), ("sigmoid", 1)])
+    assert len(str(info.value)) < 400
+
+
+def test_a_numpy_integer_seed_is_a_seed():
+    import numpy as np
+
+    layers = [("identity", 2), ("tanh", 2), ("sigmoid", 1)]
+    assert build(layers, seed=np.int64(3)).parameters() == build(layers, seed=3).parameters()
+
+
+def test_a_huge_negative_seed_is_refused_briefly():
+    with pytest.raises(SpecError, match="seed must be None or a non-negative integer") as info:
+        build([("identity", 1), ("sigmoid", 1)], seed=-10**5000)
+    assert len(str(info.value)) < 200

@@ -22,18 +22,22 @@ def shown(value, limit=200):
     try:
         text = _SHOWN.repr(value)
     except Exception:  # a user object whose repr fails must not hide the real error
-        text = f"<{type(value).__name__} object>"
+        if isinstance(value, numbers.Integral):  # Python refuses to print ints of over 4300 digits
+            digits = int(int(value).bit_length() * math.log10(2)) + 1
+            text = f"<{'-' if value < 0 else ''}integer of about {digits} digits>"
+        else:
+            text = f"<{type(value).__name__} object>"
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def finite_float(value, what):
     """``float(value)`` for a finite real number; otherwise a clear error naming ``what``."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
-        raise NeuronsimTypeError(f"{what} must be a real number, got {type(value).__name__} {value!r}")
+        raise NeuronsimTypeError(f"{what} must be a real number, got {type(value).__name__} {shown(value)}")
     try:
         value = float(value)
     except OverflowError:  # an int beyond the float range
-        raise ValueRangeError(f"{what} is too large for a float: {value!r}") from None
+        raise ValueRangeError(f"{what} is too large for a float: {shown(value)}") from None
     if not math.isfinite(value):
         raise ValueRangeError(f"{what} must be finite, got {value}")
     return value
@@ -71,9 +75,26 @@ def checked_seed(seed, error=None):
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, np.integer)) or seed < 0:
-        raise (error or ValueRangeError)(f"seed must be None or a non-negative integer, got {seed!r}")
+        raise (error or ValueRangeError)(f"seed must be None or a non-negative integer, got {shown(seed)}")
     return int(seed)
 
+
+
+def real_array(values):
+    """``values`` as a float ndarray, numbers only: text (which numpy would read as a number, '1.5'
+    as 1.5) or another non-number is a TypeError, ragged rows a ValueError, an integer beyond the
+    float range an OverflowError; the caller turns them into its own message."""
+    raw = np.asarray(values)
+    if raw.dtype.kind in "USV" or (raw.dtype.kind == "O" and not all(isinstance(v, numbers.Real) for v in raw.flat)):
+        raise TypeError("not a number")
+    return raw.astype(float, copy=False)
+
+
+def parameter_name(key):
+    """A parameter key in words, for a message: the weight of an edge, or the bias of a neuron."""
+    if isinstance(key, tuple) and len(key) == 2:
+        return f"the weight of edge {key[0]} -> {key[1]}"
+    return f"the bias of neuron {shown(key)}"
 
 
 def as_matrix(X, width, what):
@@ -81,10 +102,7 @@ def as_matrix(X, width, what):
     if isinstance(X, (str, bytes)):
         raise NeuronsimTypeError(f"{what} must be numeric rows of {width} values, got {type(X).__name__}")
     try:
-        raw = np.asarray(X)
-        if raw.dtype.kind in "USV" or (raw.dtype.kind == "O" and not all(isinstance(v, numbers.Real) for v in raw.flat)):
-            raise TypeError("text is not a number")   # numpy would read '1.5' as 1.5
-        arr = raw.astype(float, copy=False)
+        arr = real_array(X)
     except (TypeError, ValueError):
         raise NeuronsimTypeError(f"{what} must be numeric rows of {width} values") from None
     except OverflowError:  # an int beyond the float range
@@ -112,11 +130,11 @@ def network(net, what):
 def names(values, what):
     """A list of strings from any iterable of strings (a single string is refused)."""
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise NeuronsimTypeError(f"{what} must be a list of names, got {values!r}")
+        raise NeuronsimTypeError(f"{what} must be a list of names, got {shown(values)}")
     values = list(values)
     for value in values:
         if not isinstance(value, str):
-            raise NeuronsimTypeError(f"{what} must hold names (str), got {value!r}")
+            raise NeuronsimTypeError(f"{what} must hold names (str), got {shown(value)}")
     return values
 
 
@@ -133,13 +151,13 @@ def neuron_names(net, names, what):
     if isinstance(names, str):
         names = [names]
     elif not hasattr(names, "__iter__"):
-        raise NeuronsimTypeError(f"{what} must be a list of neuron names, got {names!r}")
+        raise NeuronsimTypeError(f"{what} must be a list of neuron names, got {shown(names)}")
     names = list(names)
     for name in names:
         if name not in net:
-            raise TopologyError(f"{what}: unknown neuron {name!r}")
+            raise TopologyError(f"{what}: unknown neuron {shown(name)}")
     if len(set(names)) != len(names):
-        raise TopologyError(f"{what}: repeated neuron names in {names}")
+        raise TopologyError(f"{what}: repeated neuron names in {shown(names)}")
     return names
 
 

@@ -32,7 +32,18 @@ def _is_real(value):
 
 
 def _finite(value):
-    return _is_real(value) and math.isfinite(value)
+    try:
+        return _is_real(value) and math.isfinite(value)
+    except OverflowError:  # an int beyond the float range
+        return False
+
+
+def _value(value):
+    """A real number that is not finite, for a message: 'inf', 'nan', or a huge int, cut short."""
+    try:
+        return str(float(value))
+    except OverflowError:
+        return f"{shown(value)} (too large for a float)"
 
 
 def brief(err):
@@ -54,8 +65,8 @@ def _weight_error(src, dst, weight, row=""):
     if not _is_real(weight):
         return NeuronsimTypeError(f"edge {src} -> {dst}: weight in net.graph must be a real number, "
                                   f"got {type(weight).__name__} {shown(weight)}{row}")
-    if not math.isfinite(weight):
-        return NonFiniteError(f"edge {src} -> {dst}: weight is {float(weight)} in net.graph{row}")
+    if not _finite(weight):
+        return NonFiniteError(f"edge {src} -> {dst}: weight is {_value(weight)} in net.graph{row}")
     return None
 
 
@@ -66,8 +77,8 @@ def _bias_error(neuron, row=""):
     if not _is_real(bias):
         return NeuronsimTypeError(f"neuron {neuron.name!r}: bias must be a real number, "
                                   f"got {type(bias).__name__} {shown(bias)}{row}")
-    if not math.isfinite(bias):
-        return NonFiniteError(f"neuron {neuron.name!r}: bias is {float(bias)}{row}")
+    if not _finite(bias):
+        return NonFiniteError(f"neuron {neuron.name!r}: bias is {_value(bias)}{row}")
     return None
 
 
@@ -99,8 +110,8 @@ def _forward_walk(plan, row, last=None, last_a=True):
         if err is not None:
             return neuron, err
         z = neuron.z
-        if _is_real(z) and not math.isfinite(z):  # a, b and w are finite here: z overflowed
-            return neuron, NonFiniteError(f"neuron {neuron.name!r}: z = b + Σ w·a overflowed to {z}{where}")
+        if _is_real(z) and not _finite(z):  # a, b and w are finite here: z overflowed
+            return neuron, NonFiniteError(f"neuron {neuron.name!r}: z = b + Σ w·a overflowed to {_value(z)}{where}")
         if neuron is last and not last_a:
             return None, None
         a = neuron.a
@@ -109,10 +120,10 @@ def _forward_walk(plan, row, last=None, last_a=True):
             return neuron, ActivationError(
                 f"activation {act.name!r} of neuron {neuron.name!r} returned {type(a).__name__} "
                 f"{shown(a)} at z = {z!r}{where}; f must return a real number")
-        if not math.isfinite(a):
+        if not _finite(a):
             act = neuron._activation
             return neuron, NonFiniteError(
-                f"neuron {neuron.name!r}: a = f(z) is {a} at z = {z!r} (activation {act.name!r}){where}")
+                f"neuron {neuron.name!r}: a = f(z) is {_value(a)} at z = {shown(z)} (activation {act.name!r}){where}")
         if neuron is last:
             return None, None
     return None, None
@@ -161,8 +172,8 @@ def _derivative(neuron):
         return None, ActivationError(
             f"derivative of activation {act.name!r} of neuron {neuron.name!r} returned "
             f"{type(fprime).__name__} {shown(fprime)} at z = {shown(neuron.z)}; df must return a real number")
-    if not math.isfinite(fprime):
-        return None, NonFiniteError(f"neuron {neuron.name!r}: f′(z) is {fprime} at z = {shown(neuron.z)} "
+    if not _finite(fprime):
+        return None, NonFiniteError(f"neuron {neuron.name!r}: f′(z) is {_value(fprime)} at z = {shown(neuron.z)} "
                                     f"(derivative of activation {act.name!r})")
     return fprime, None
 
@@ -254,11 +265,11 @@ def loss_terms_refused(loss, plan, value, terms, fused, value_only=False):
         stale = _stale_state(neuron)
         if stale is not None:
             raise stale
-    if not math.isfinite(value):
+    if not _finite(value):
         outs = [n.z if fused else n.a for n in outputs]
-        raise NonFiniteError(f"loss {loss.name!r} overflowed to {value} on outputs "
+        raise NonFiniteError(f"loss {loss.name!r} overflowed to {_value(value)} on outputs "
                              f"{'z' if fused else 'a'} = {shown(outs)}")
     for neuron, term in zip(outputs, terms):
-        if not math.isfinite(term):
-            raise NonFiniteError(f"loss {loss.name!r}: its {what} for output neuron {neuron.name!r} is {term}")
+        if not _finite(term):
+            raise NonFiniteError(f"loss {loss.name!r}: its {what} for output neuron {neuron.name!r} is {_value(term)}")
     return None

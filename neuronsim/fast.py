@@ -62,7 +62,7 @@ import numpy as np
 from ._gc import paused_gc
 from . import _progress
 from . import losses as _losses
-from ._checks import all_finite, as_matrix, checked_real, finite_vector
+from ._checks import all_finite, as_matrix, checked_real, finite_vector, parameter_name
 from .errors import NeuronsimError, NeuronsimTypeError, NonFiniteError, ShapeError
 
 __all__ = ["FastEngine", "compile"]
@@ -351,7 +351,7 @@ class FastEngine:
                 batch = self.grads - before
             if not all_finite(batch):
                 bad = int(np.flatnonzero(~np.isfinite(batch))[0])
-                raise NonFiniteError(f"the backward pass overflowed: the gradient of {_describe(self.keys[bad])} "
+                raise NonFiniteError(f"the backward pass overflowed: the gradient of {parameter_name(self.keys[bad])} "
                                      f"summed over the batch is {batch[bad]} (every δ is finite)")
         except BaseException:
             self.grads[:] = before  # refused: no gradient changes
@@ -506,12 +506,6 @@ def _row(rows, case):
     if isinstance(rows, slice):
         return range(rows.stop)[rows][case]
     return int(rows[case])
-
-
-def _describe(key):
-    if isinstance(key, tuple):
-        return f"the weight of edge {key[0]} -> {key[1]}"
-    return f"the bias of neuron {key!r}"
 
 
 def _contiguous_groups(graph, members, d0):

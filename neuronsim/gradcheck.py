@@ -11,7 +11,7 @@ it can be held to a much tighter tolerance. (For an activation's own (f, f′) p
 import math
 from dataclasses import dataclass, field
 
-from ._checks import finite_float, network, shown
+from ._checks import finite_float, network, parameter_name, shown
 from .errors import NeuronsimError, NeuronsimTypeError, NonFiniteError, ValueRangeError
 
 __all__ = ["gradcheck", "GradcheckReport"]
@@ -168,7 +168,7 @@ def gradcheck(net, x, target, loss="squared_error", *, eps=1e-6, rtol=1e-5, atol
     for key, a, n in zip(net.parameter_keys(), analytic, numeric):
         for value, what in ((a, "backprop"), (n, _REFERENCE_WORDS[oracle])):
             if not math.isfinite(value):  # never a report of ok=False with an error of 0 or nan
-                raise NonFiniteError(f"gradcheck: the {what} gradient of {_parameter_name(key)} is {value}")
+                raise NonFiniteError(f"gradcheck: the {what} gradient of {parameter_name(key)} is {value}")
         abs_error = abs(a - n)
         scale = max(abs(a), abs(n))
         rel_error = abs_error / scale if scale > 0 else 0.0
@@ -183,10 +183,6 @@ def _short_name(key):
     return f"w[{key[0]}->{key[1]}]" if isinstance(key, tuple) else f"b[{key}]"
 
 
-def _parameter_name(key):
-    return f"the weight of edge {key[0]} -> {key[1]}" if isinstance(key, tuple) else f"the bias of neuron {key!r}"
-
-
 def _finite_difference_gradients(net, x, target, loss, eps, saved_params):
     """(C(p + ε) − C(p − ε)) / 2ε for each parameter p (the caller restores the parameters)."""
     numeric = []
@@ -194,7 +190,7 @@ def _finite_difference_gradients(net, x, target, loss, eps, saved_params):
     keys = net.parameter_keys()
     for i, p in enumerate(saved_params):
         if not (math.isfinite(p + eps) and math.isfinite(p - eps)):
-            raise NonFiniteError(f"gradcheck: {_parameter_name(keys[i])} = {p} ± eps is not finite")
+            raise NonFiniteError(f"gradcheck: {parameter_name(keys[i])} = {p} ± eps is not finite")
         params[i] = p + eps
         net.set_parameters(params)
         up = net.loss(x, target, loss)

@@ -4,6 +4,10 @@
 function of that shape is a metric; :func:`neuronsim.train` takes them by name
 (``metrics=("accuracy",)``) or as the function itself, and records one value per epoch.
 
+The built-ins refuse rather than answer NaN: arrays of different shapes or with no rows are a
+:class:`~neuronsim.errors.ShapeError`, text a :class:`~neuronsim.errors.NeuronsimTypeError`,
+and a NaN or infinite cell a :class:`~neuronsim.errors.ValueRangeError` naming it.
+
 Examples
 --------
 >>> from neuronsim import metrics
@@ -13,11 +17,9 @@ Examples
 0.2
 """
 
-import numbers
-
 import numpy as np
 
-from ._checks import all_finite, checked_real
+from ._checks import all_finite, checked_real, real_array, shown
 from .errors import NeuronsimTypeError, ShapeError, TrainingError, ValueRangeError
 
 __all__ = ["accuracy", "mse", "max_error", "get", "available"]
@@ -45,10 +47,7 @@ def _pair(Y_true, Y_pred):
 
 def _numbers(values, name):
     try:
-        raw = np.asarray(values)
-        if raw.dtype.kind in "USV" or (raw.dtype.kind == "O" and not all(isinstance(v, numbers.Real) for v in raw.flat)):
-            raise TypeError(name)   # numpy would read the text '1.5' as 1.5
-        return raw.astype(float, copy=False)
+        return real_array(values)
     except (TypeError, ValueError):
         raise NeuronsimTypeError("Y_true and Y_pred must be numeric arrays of shape (n, outputs)") from None
     except OverflowError:  # an int beyond the float range
@@ -73,8 +72,6 @@ def accuracy(Y_true, Y_pred, threshold=None):
     Y_true, Y_pred = _pair(Y_true, Y_pred)
     if threshold is not None:
         threshold = checked_real(threshold, "accuracy(threshold)")
-    if len(Y_true) == 0:
-        return float("nan")
     if Y_true.shape[1] == 1:
         if threshold is None:
             threshold = 0.0 if (Y_true < 0).any() else 0.5
@@ -93,7 +90,7 @@ def mse(Y_true, Y_pred):
     0.25
     """
     Y_true, Y_pred = _pair(Y_true, Y_pred)
-    return float(np.mean((Y_pred - Y_true) ** 2)) if Y_true.size else float("nan")
+    return float(np.mean((Y_pred - Y_true) ** 2))
 
 
 def max_error(Y_true, Y_pred):
@@ -105,7 +102,7 @@ def max_error(Y_true, Y_pred):
     0.2
     """
     Y_true, Y_pred = _pair(Y_true, Y_pred)
-    return float(np.max(np.abs(Y_pred - Y_true))) if Y_true.size else float("nan")
+    return float(np.max(np.abs(Y_pred - Y_true)))
 
 
 _BY_NAME = {"accuracy": accuracy, "mse": mse, "max_error": max_error}
@@ -143,9 +140,9 @@ def get(metric):
     if isinstance(metric, str):
         name = _ALIASES.get(metric, metric)
         if name not in _BY_NAME:
-            raise TrainingError(f"unknown metric {metric!r}; known: {', '.join(available())}, "
+            raise TrainingError(f"unknown metric {shown(metric)}; known: {', '.join(available())}, "
                                 "or a function f(Y_true, Y_pred) -> float")
         return name, _BY_NAME[name]
     if callable(metric):
         return getattr(metric, "__name__", type(metric).__name__), metric
-    raise NeuronsimTypeError(f"a metric must be a name or a function f(Y_true, Y_pred), got {metric!r}")
+    raise NeuronsimTypeError(f"a metric must be a name or a function f(Y_true, Y_pred), got {shown(metric)}")

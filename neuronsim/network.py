@@ -25,7 +25,7 @@ from . import activations as _activations
 from . import losses as _losses
 from ._checks import as_matrix, finite_float, finite_vector, neuron_names, shown
 from .errors import CycleError, LossError, NeuronsimError, NeuronsimTypeError, TopologyError
-from .errors import ShapeError, ValueRangeError
+from .errors import NonFiniteError, ShapeError, ValueRangeError
 from .graph import NeuronGraph, insertion_consistent_edges, topological_names
 from .neuron import Neuron
 from .plan import LossTerms, build_plan
@@ -776,8 +776,6 @@ class Network:
             return rows
         self._check_width(scaler, len(plan.inputs), "preprocessing", "input")
         self._check_set_for("preprocessing", plan)
-        from .errors import NonFiniteError
-
         try:
             return scaler.transform(rows)
         except NonFiniteError as err:

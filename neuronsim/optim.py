@@ -31,7 +31,7 @@ import sys
 
 import numpy as np
 
-from ._checks import all_finite, checked_real, shown
+from ._checks import all_finite, checked_real, parameter_name, shown
 from .errors import (NeuronsimError, NeuronsimTypeError, NonFiniteError, ShapeError, TrainingError,
                      ValueRangeError)
 
@@ -46,11 +46,12 @@ def _number(name, value, low=-math.inf, high=math.inf, *, open_low=False, open_h
                         error=TrainingError)
 
 
-def _describe(key):
-    """A parameter key in words: the weight of an edge, the bias of a neuron."""
-    if isinstance(key, tuple) and len(key) == 2:
-        return f"the weight of edge {key[0]} -> {key[1]}"
-    return f"the bias of neuron {shown(key)}"
+def _finite_number(value):
+    """A finite float or int (an int beyond the float range is not)."""
+    try:
+        return isinstance(value, (float, int)) and math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _vector(values, name):
@@ -272,6 +273,8 @@ class Optimizer:
 
         Raises
         ------
+        NeuronsimTypeError
+            ``net`` is not a Network, or ``freeze`` is not a collection of parameter keys.
         ValueRangeError
             A weight, bias or gradient read from the network is not a finite number (the
             message names it), or (:class:`~neuronsim.errors.NonFiniteError`) the update of
@@ -307,15 +310,15 @@ class Optimizer:
         live = [i for i, key in enumerate(keys) if key not in frozen]
         for label, numbers_ in (("the value of", values), ("the gradient of", grads)):
             for i in live:
-                if not isinstance(numbers_[i], (float, int)) or not math.isfinite(numbers_[i]):
-                    raise ValueRangeError(f"optimizer step refused: {label} {_describe(keys[i])} is "
+                if not _finite_number(numbers_[i]):
+                    raise ValueRangeError(f"optimizer step refused: {label} {parameter_name(keys[i])} is "
                                           f"{shown(numbers_[i])}; nothing was changed")
         saved = (self._keys, self._slots)
         new = self.update([keys[i] for i in live], [values[i] for i in live],
                           [grads[i] for i in live], lr)
         if not all_finite(new):
             bad = int(np.flatnonzero(~np.isfinite(new))[0])
-            raise NonFiniteError(f"optimizer step refused: {_describe(keys[live[bad]])} would become "
+            raise NonFiniteError(f"optimizer step refused: {parameter_name(keys[live[bad]])} would become "
                                  f"{new[bad]} (from the finite value {values[live[bad]]!r} and gradient "
                                  f"{grads[live[bad]]!r}); nothing was changed")
         for i, value in zip(live, new.tolist()):
@@ -576,7 +579,8 @@ class LinearDecay:
         self.end = _number("end", end, 0.0, open_low=True)
         if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
             raise TrainingError(f"epochs must be an integer >= 1, got {shown(epochs)}")
-        self.epochs = int(checked_real(epochs, "epochs", error=TrainingError) and epochs)
+        checked_real(epochs, "epochs", error=TrainingError)  # an integer beyond the float range is refused
+        self.epochs = int(epochs)
 
     def __call__(self, epoch, lr):
         epoch, lr = _schedule_args(epoch, lr)
@@ -624,5 +628,5 @@ def get(optimizer):
     if isinstance(optimizer, str) and optimizer.lower() in _BY_NAME:
         return _BY_NAME[optimizer.lower()]()
     if isinstance(optimizer, str):
-        raise TrainingError(f"unknown optimizer {optimizer!r}; known: {', '.join(available())}")
+        raise TrainingError(f"unknown optimizer {shown(optimizer)}; known: {', '.join(available())}")
     raise NeuronsimTypeError(f"optimizer must be a name or an Optimizer, got {type(optimizer).__name__}")

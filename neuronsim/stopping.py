@@ -4,6 +4,7 @@ and early stopping on the validation loss."""
 import numbers
 
 from . import optim as _optim
+from ._checks import shown
 from .errors import TrainingError
 
 __all__ = ["TargetLoss", "Tolerance", "EarlyStopping"]
@@ -78,7 +79,7 @@ class EarlyStopping:
         self.min_delta = _optim._number("EarlyStopping(min_delta)", min_delta, 0.0)
         self.restore_best = bool(restore_best)
         if monitor not in ("val_loss", "loss"):
-            raise TrainingError(f"EarlyStopping(monitor) must be 'val_loss' or 'loss', got {monitor!r}")
+            raise TrainingError(f"EarlyStopping(monitor) must be 'val_loss' or 'loss', got {shown(monitor)}")
         self.monitor = monitor
 
     def __repr__(self):
@@ -89,7 +90,7 @@ class EarlyStopping:
 def count(name, value):
     """An integer >= 1, or a TrainingError naming it."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TrainingError(f"{name} must be an integer >= 1, got {value!r}")
+        raise TrainingError(f"{name} must be an integer >= 1, got {shown(value)}")
     if value < 1:
-        raise TrainingError(f"{name} must be an integer >= 1, got {value}")
+        raise TrainingError(f"{name} must be an integer >= 1, got {shown(value)}")
     return int(value)

@@ -38,12 +38,12 @@ from . import _progress
 from . import losses as _losses
 from . import metrics as _metrics
 from . import optim as _optim
-from ._checks import all_finite, checked_seed, shown
+from ._checks import all_finite, checked_seed, parameter_name, shown
 from ._engines import ENGINES
 from .errors import (DivergenceError, NeuronsimTypeError, NonFiniteError, ShapeError, TrainingError,
                      ValueRangeError)
 from .history import History
-from .network import Network
+from .network import Network, _usual_targets
 from .stopping import EarlyStopping, TargetLoss, Tolerance, count
 
 __all__ = ["train", "default_loss"]
@@ -359,9 +359,7 @@ def _record_class_targets(net, Y):
     if len(values) != 2:
         return  # not two classes (a regression target, or one class only): nothing to learn from
     pair = (float(values[0]), float(values[1]))
-    from .network import _usual_targets  # 0/1, or -1/1 for tanh and softsign
-
-    usual = _usual_targets(outputs[0])
+    usual = _usual_targets(outputs[0])  # 0/1, or -1/1 for tanh and softsign
     net.class_targets = None if pair == usual or not math.isfinite(pair[1] - pair[0]) else pair
 
 
@@ -378,8 +376,6 @@ class _Run:
 
     def __init__(self, net, X, Y, loss, optimizer, epochs, batch_size, reduction, shuffle, seed,
                  validation, stop, metrics, freeze, callbacks, engine, device=None):
-        if not isinstance(net, Network):
-            raise NeuronsimTypeError(f"net must be a Network, got {type(net).__name__}")
         plan = net._current_plan()
         self.net, self.loss_spec = net, loss
         self.loss, _ = net._checked_loss(plan, loss)
@@ -396,7 +392,7 @@ class _Run:
         n = len(self.data[0])
         self.batch_size = n if batch_size is None else min(count("batch_size", batch_size), n)
         if reduction not in ("sum", "mean"):
-            raise TrainingError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
+            raise TrainingError(f"reduction must be 'sum' or 'mean', got {shown(reduction)}")
         self.reduction, self.shuffle = reduction, bool(shuffle)
         self.optimizer.lr_at(0)  # a schedule that fails, fails before any training
         self.metrics = _checked_metrics(metrics)
@@ -435,7 +431,7 @@ class _Run:
         if self.validation is not None:
             history.val_metrics = {name: [] for name in self.metrics}
         self.best = (math.inf, None, None)      # (monitored loss, epoch, parameters by key)
-        bar = _progress_bar(progress, self.epochs)
+        bar = _progress.bar(self.epochs, desc="training", unit="epoch", enabled=progress)  # or None
         self.start = time.perf_counter()
         try:
             self._call("on_train_begin", history)
@@ -497,7 +493,7 @@ class _Run:
             if not all_finite(new):
                 bad = int(np.flatnonzero(~np.isfinite(new))[0])
                 engine.sync()  # the graph keeps the last finite parameters
-                raise _diverged(epoch, f"{_describe(engine.keys[bad])} became {new[bad]}", history)
+                raise _diverged(epoch, f"{parameter_name(engine.keys[bad])} became {new[bad]}", history)
             engine.write(new)
             total += batch_loss
             history.steps += 1
@@ -639,7 +635,7 @@ def _checked_metrics(metrics):
     if callable(metrics) or isinstance(metrics, str):
         metrics = (metrics,)
     if not hasattr(metrics, "__iter__"):
-        raise NeuronsimTypeError(f"metrics must be a name, a function or a sequence of them, got {metrics!r}")
+        raise NeuronsimTypeError(f"metrics must be a name, a function or a sequence of them, got {shown(metrics)}")
     chosen = {}
     for metric in metrics:
         name, fn = _metrics.get(metric)
@@ -656,10 +652,10 @@ def _checked_rules(stop, has_validation):
     try:
         rules = tuple(rules)
     except TypeError:
-        raise TrainingError(f"stop must be a rule or a sequence of rules, got {stop!r}") from None
+        raise TrainingError(f"stop must be a rule or a sequence of rules, got {shown(stop)}") from None
     for i, rule in enumerate(rules):
         if not isinstance(rule, (TargetLoss, Tolerance, EarlyStopping)):
-            raise TrainingError(f"stop[{i}] must be TargetLoss, Tolerance or EarlyStopping, got {rule!r}")
+            raise TrainingError(f"stop[{i}] must be TargetLoss, Tolerance or EarlyStopping, got {shown(rule)}")
         if isinstance(rule, EarlyStopping) and rule.monitor == "val_loss" and not has_validation:
             raise TrainingError("EarlyStopping monitors the validation loss: pass "
                                 "validation=(X_val, Y_val), or use EarlyStopping(monitor='loss')")
@@ -672,7 +668,7 @@ def _checked_callbacks(callbacks):
     elif callable(callbacks) or any(hasattr(callbacks, hook) for hook in _HOOKS):
         callbacks = (callbacks,)
     elif not hasattr(callbacks, "__iter__"):
-        raise NeuronsimTypeError(f"callbacks must be a callback or a sequence of them, got {callbacks!r}")
+        raise NeuronsimTypeError(f"callbacks must be a callback or a sequence of them, got {shown(callbacks)}")
     hooks = {hook: [] for hook in _HOOKS}
     for i, callback in enumerate(callbacks):
         if isinstance(callback, type):
@@ -683,7 +679,7 @@ def _checked_callbacks(callbacks):
         if not methods:
             if not callable(callback):
                 raise NeuronsimTypeError(f"callbacks[{i}] must be callable or have one of "
-                                         f"{', '.join(_HOOKS)}; got {callback!r}")
+                                         f"{', '.join(_HOOKS)}; got {shown(callback)}")
             hooks["on_epoch_end"].append(callback)
     return hooks
 
@@ -692,7 +688,7 @@ def _checked_freeze(freeze, net):
     if isinstance(freeze, str):
         freeze = (freeze,)
     elif not hasattr(freeze, "__iter__"):
-        raise NeuronsimTypeError(f"freeze must be a collection of parameter keys, got {freeze!r}")
+        raise NeuronsimTypeError(f"freeze must be a collection of parameter keys, got {shown(freeze)}")
     freeze = list(freeze)
     if not freeze:
         return set()
@@ -703,22 +699,18 @@ def _checked_freeze(freeze, net):
         try:
             known = key in keys
         except TypeError:
-            raise NeuronsimTypeError(f"freeze: {item!r} is not a parameter key") from None
+            raise NeuronsimTypeError(f"freeze: {shown(item)} is not a parameter key") from None
         if not known:
             if isinstance(key, tuple) and len(key) == 2:
                 raise TrainingError(f"freeze: no edge {key[0]} -> {key[1]} in the network")
             if isinstance(key, str) and key in net:
-                raise TrainingError(f"freeze: {key!r} is an input neuron; it has no bias")
-            raise TrainingError(f"freeze: no neuron {key!r} (give a neuron name or an edge (src, dst))")
+                raise TrainingError(f"freeze: {shown(key)} is an input neuron; it has no bias")
+            raise TrainingError(f"freeze: no neuron {shown(key)} (give a neuron name or an edge (src, dst))")
         frozen.add(key)
     return frozen
 
 
 # --- divergence, snapshots, progress ---------------------------------------------------------
-
-def _describe(key):
-    return f"the weight of edge {key[0]} -> {key[1]}" if isinstance(key, tuple) else f"the bias of neuron {key!r}"
-
 
 def _loss_culprit(plan, value):
     for neuron in plan.order:
@@ -762,8 +754,3 @@ def _postfix(history):
         fields.update((f"val_{name}", f"{values[-1]:.4g}") for name, values in history.val_metrics.items())
     return fields
 
-
-def _progress_bar(enabled, total):
-    """The epoch bar that fits this process (a notebook widget or text bar, a terminal bar, or
-    None in a pipe, CI or a test run): :mod:`neuronsim._progress` decides."""
-    return _progress.bar(total, desc="training", unit="epoch", enabled=enabled)

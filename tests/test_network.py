@@ -896,6 +896,25 @@ def test_a_string_weight_edited_in_the_graph_is_a_type_error_naming_the_edge():
         net.forward([0.5, 0.5])
 
 
+def test_an_integer_weight_beyond_the_float_range_in_the_graph_is_named_not_a_raw_overflow():
+    net = Network.from_spec([("identity", 2), ("sigmoid", 2), ("sigmoid", 1)], seed=0)
+    net.forward([0.5, 0.5])
+    net.graph.edges["x1", "h1"]["weight"] = 10 ** 400
+    with pytest.raises(NonFiniteError, match=r"^edge x1 -> h1: weight is 1000.* \(too large for a float\) in net.graph$"):
+        net.forward([0.5, 0.5])
+
+
+def test_a_huge_integer_is_refused_in_a_short_message_not_a_raw_conversion_error():
+    from neuronsim._checks import checked_seed, finite_float
+
+    with pytest.raises(ValueRangeError, match=r"^x is too large for a float: <integer of about 5001 digits>$") as err:
+        finite_float(10 ** 5000, "x")                     # its full repr would be a ValueError
+    assert len(str(err.value)) < 300
+    with pytest.raises(ValueRangeError, match=r"got <-integer of about 5001 digits>") as err:
+        checked_seed(-10 ** 5000)
+    assert len(str(err.value)) < 300
+
+
 def test_a_huge_string_weight_is_quoted_briefly():
     net = Network.from_spec([("identity", 1), ("sigmoid", 1)], seed=0)
     net.forward([0.5])

@@ -328,3 +328,11 @@ def test_load_state_refuses_values_that_are_not_finite_and_keeps_the_old_state()
     with pytest.raises(neuronsim.errors.ValueRangeError, match=r"state slot 'velocity' of parameter 'b' must be finite, got inf"):
         sgd.load_state(["a", "b"], {"velocity": [0.0, float("inf")]})
     assert sgd.state == {"a": {"velocity": 0.25}}
+
+
+def test_step_names_an_integer_weight_beyond_the_float_range_instead_of_overflowing():
+    net = neuronsim.Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+    net.graph.edges["x1", "o1"]["weight"] = 10 ** 400
+    with pytest.raises(neuronsim.errors.ValueRangeError, match=r"optimizer step refused: the value of the weight "
+                                                              r"of edge x1 -> o1 is 1000.*; nothing was changed"):
+        optim.SGD(lr=0.1).step(net)

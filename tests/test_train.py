@@ -699,3 +699,23 @@ def test_a_metric_of_no_rows_is_an_error_not_nan(metric):
 
     with pytest.raises(ShapeError, match="at least one row"):
         getattr(metrics, metric)(np.zeros((0, 1)), np.zeros((0, 1)))
+
+
+def test_a_huge_negative_count_is_refused_in_a_short_message():
+    with pytest.raises(TrainingError, match=r"^epochs must be an integer >= 1, got <-integer of about 5001 digits>$") as err:
+        fit(xor_net(), epochs=-10 ** 5000)               # its full str would be a ValueError
+    assert len(str(err.value)) < 300
+
+
+def test_bad_training_arguments_are_quoted_briefly():
+    huge = ["x" * 10 ** 5] * 10 ** 3
+    for kwargs in (dict(stop=[huge]), dict(reduction="r" * 10 ** 6), dict(metrics=["m" * 10 ** 6])):
+        with pytest.raises(neuronsim.NeuronsimError) as err:
+            fit(xor_net(), epochs=1, **kwargs)
+        assert len(str(err.value)) < 400
+
+
+def test_metrics_refuse_empty_arrays_rather_than_returning_nan():
+    for metric in (neuronsim.metrics.accuracy, neuronsim.metrics.mse, neuronsim.metrics.max_error):
+        with pytest.raises(ShapeError, match="at least one row"):
+            metric(np.zeros((0, 1)), np.zeros((0, 1)))

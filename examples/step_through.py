@@ -1,11 +1,11 @@
 """Step through backpropagation one neuron at a time, then watch the deltas over training.
 =======================================================================================
 
-A 2-3-2-1 network (tanh hidden layers, sigmoid output) with a skip link learns XOR. First one case is propagated forward and
-backward *step by step*: each step prints the equation behind that neuron's delta, with the
-network's own numbers. Then the network trains with a Recorder attached, and the mean absolute delta
-of each layer is printed per epoch — Nielsen's picture of how the error signal fades on its way
-back to the first layers.
+A 2-3-2-1 network (tanh hidden layers, sigmoid output) with a skip link learns XOR. First one
+case is propagated forward and backward *step by step*: each step prints the equation behind
+that neuron's activation or delta, with the network's own numbers. Then the network trains with
+a Recorder attached, and the mean absolute delta of each layer is printed every tenth of the
+run — Nielsen's picture of how the error signal fades on its way back to the first layers.
 
 Run:  python examples/step_through.py [--epochs 300]
 """

@@ -18,7 +18,7 @@ from .io import load
 from .spec import BYTES_PER_LINK, BYTES_PER_NEURON, build, check_size, load_spec_file
 from .tables import load_csv
 
-__all__ = ["load_network", "layered", "load_data"]
+__all__ = ["load_network", "layered", "load_data", "is_csv"]
 
 _SHORTHAND = re.compile(r"^\d+(-([A-Za-z_]\w*:)?\d+)+$")
 
@@ -168,6 +168,23 @@ TRUTH_TABLES = ("encoder", "mirror_symmetry", "negation", "parity", "xor")  # ev
 _SIZED_BY_INPUTS = ("encoder", "parity")   # built-in sets whose size is the number of inputs
 
 
+def is_csv(source):
+    """Whether ``--data`` names a CSV file rather than a built-in data set: it ends in ``.csv``,
+    holds a path separator or names an existing file.
+
+    Examples
+    --------
+    >>> is_csv("iris"), is_csv("runs/iris.csv"), is_csv("data/rows")
+    (False, True, True)
+    """
+    if source.lower().endswith(".csv") or any(sep in source for sep in "/\\"):
+        return True
+    try:
+        return Path(source).is_file()
+    except (OSError, ValueError):  # a name the system cannot look up (too long): not a file
+        return False
+
+
 def load_data(source, label=None, task="auto", *, inputs=None):
     """A :class:`~neuronsim.datasets.Dataset` from ``--data``: a CSV path or a built-in name.
 
@@ -209,7 +226,7 @@ def load_data(source, label=None, task="auto", *, inputs=None):
     if path.is_dir():
         raise FileFormatError(f"{source}: is a directory; --data takes a CSV file or a built-in data set "
                               f"({', '.join(datasets.available())})")
-    if source.lower().endswith(".csv") or path.is_file() or any(sep in source for sep in "/\\"):
+    if is_csv(source):
         return load_csv(source, label, task=task)
     if label is not None or task != "auto":
         what = "a label column" if label is not None else f"task {shown(task)}"

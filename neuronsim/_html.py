@@ -38,8 +38,8 @@ def io_names(net):
 
 def names_text(names, limit=8):
     """The first ``limit`` names joined by commas, then how many more there are."""
-    shown = ", ".join(names[:limit])
-    return shown + (f", … {len(names) - limit} more" if len(names) > limit else "")
+    text = ", ".join(names[:limit])
+    return text + (f", … {len(names) - limit} more" if len(names) > limit else "")
 
 
 def state_table(net, *, precision=4, max_rows=MAX_ROWS):

@@ -36,7 +36,7 @@ import numpy as np
 from . import __version__, datasets, losses, metrics, optim
 from ._atomic import atomic_write
 from ._checks import shown
-from ._cli_data import TRUTH_TABLES, layered, load_data, load_network
+from ._cli_data import TRUTH_TABLES, is_csv, layered, load_data, load_network
 from .errors import FileFormatError, NeuronsimError, NonFiniteError, ShapeError, TopologyError
 from .gradcheck import gradcheck
 from .preprocessing import Scaler
@@ -276,7 +276,7 @@ def _explain(args):
                                        args.target, target)))
 
     def say(name, kind="delta"):
-        lines.append(item(_no_negative_zero(net.explain(name, kind, args.format, args.precision))))
+        lines.append(item(net.explain(name, kind, args.format, args.precision)))  # explain writes no -0
 
     steps = net.forward_steps(x)
     lines.append(heading(f"forward pass, a = f(b + Σ w·a), input {_listed(net.inputs, x)}"))
@@ -309,17 +309,14 @@ def _explain(args):
 
 def _check(args):
     net, _, _ = _network(args.net, args.seed)
-    loss = losses.get(args.loss or default_loss(net))
     rng = np.random.default_rng(0 if args.seed is None else args.seed)
-    n_out = len(net.outputs)
     if args.input is not None:
         x, scaled = _seen_input(net, args.input)
     else:
         x, scaled = rng.normal(size=len(net.inputs)).tolist(), None
-    if args.target is not None:
-        target = _case_target(net, args.target, loss)
-    else:
-        target = _random_target(loss, n_out, rng)
+    loss, target = _case_loss(net, args.loss, args.target)
+    if target is None:
+        target = _random_target(loss, len(net.outputs), rng)
     report = gradcheck(net, x, target, loss, oracle=args.oracle)
     lines = [_described(net)] + ([scaled] if scaled else [])
     lines.append(f"case: x = {_rounded(x)}, target = {_rounded(target)}, loss {loss.name}")
@@ -426,14 +423,12 @@ def _rows(net, source, label):
     training data named them) when it has them all; else it must hold one column per input,
     or one more (a label column, as in training: ``--label``, else the last), which is left out.
     """
-    if "\0" in source:
-        raise FileFormatError(f"{shown(source)}: a file name cannot hold a NUL byte")
-    path = Path(source)
-    if not (source.lower().endswith(".csv") or _exists(source) or any(sep in source for sep in "/\\")):
-        return load_data(source, inputs=len(net.inputs)).X
+    path = Path(source)   # a NUL byte was refused by the _path type of --data
     if _is_dir(source):
         raise FileFormatError(f"{source}: is a directory; --data takes a CSV file or a built-in data set")
-    header, rows = _read_table(path)
+    if not is_csv(source):
+        return load_data(source, inputs=len(net.inputs)).X
+    header, rows = _read_table(source)   # a str: the reader takes the path as given
     width = len(net.inputs)
     wanted = _feature_names(net)
     if wanted is not None and set(wanted) <= set(header) and (label is None or label not in wanted):
@@ -692,11 +687,6 @@ def _names(neurons, limit=None):
 def _num(value, digits=4):
     """``value`` to ``digits`` significant digits, never ``-0``."""
     return f"{float(value) + 0.0:.{digits}g}"
-
-
-def _no_negative_zero(text):
-    """A line of numbers with ``-0`` (a negative zero, as ``g`` formats it) written ``0``."""
-    return re.sub(r"(?<=[=(\s*}])-0(?=$|[\s),*\\])", "0", text)
 
 
 def _rounded(values):

@@ -12,6 +12,7 @@ The numbers are read now: after an optimizer step has changed the weights, an ex
 previous pass shows the new weights.
 """
 
+from ._checks import shown
 from .errors import NeuronsimError, NeuronsimTypeError, TopologyError
 
 __all__ = ["explain", "summary"]
@@ -119,15 +120,15 @@ def explain(net, name, kind="delta", fmt="text", precision=4):
     if isinstance(name, tuple):
         kind = "grad"
     if kind not in _KINDS:
-        raise NeuronsimError(f"kind must be one of {', '.join(_KINDS)}; got {kind!r}")
+        raise NeuronsimError(f"kind must be one of {', '.join(_KINDS)}; got {shown(kind)}")
     if fmt not in _FORMATS:
-        raise NeuronsimError(f"fmt must be one of {', '.join(_FORMATS)}; got {fmt!r}")
+        raise NeuronsimError(f"fmt must be one of {', '.join(_FORMATS)}; got {shown(fmt)}")
     if isinstance(precision, bool) or not isinstance(precision, int) or precision < 1:
-        raise NeuronsimTypeError(f"precision must be a positive integer, got {precision!r}")
+        raise NeuronsimTypeError(f"precision must be a positive integer, got {shown(precision)}")
     f = _FORMATS[fmt](precision)
     if kind == "grad":
         if not (isinstance(name, tuple) and len(name) == 2):
-            raise NeuronsimTypeError(f"kind='grad' needs an edge (src, dst), got {name!r}")
+            raise NeuronsimTypeError(f"kind='grad' needs an edge (src, dst), got {shown(name)}")
         return _explain_grad(net, f, *name)
     neuron = net[name]
     if kind == "activation":
@@ -140,9 +141,9 @@ def explain(net, name, kind="delta", fmt="text", precision=4):
 
 def _delta_of(net, neuron):
     if neuron in net.inputs:
-        raise NeuronsimError(f"neuron {neuron.name!r} is an input: inputs are clamped and have no δ")
+        raise NeuronsimError(f"neuron {shown(neuron.name)} is an input: inputs are clamped and have no δ")
     if neuron.delta is None:
-        raise NeuronsimError(f"neuron {neuron.name!r} has no δ yet: run forward() and backward() first")
+        raise NeuronsimError(f"neuron {shown(neuron.name)} has no δ yet: run forward() and backward() first")
     return neuron.delta
 
 
@@ -156,7 +157,7 @@ def _explain_delta(net, f, neuron):
     if neuron in outputs:
         last = net._current_plan().last_loss
         if last is None:
-            raise NeuronsimError(f"neuron {neuron.name!r}: no backward pass since the last structural change")
+            raise NeuronsimError(f"neuron {shown(neuron.name)}: no backward pass since the last structural change")
         loss_term = last.output_terms[outputs.index(neuron)]
         if last.fused:
             own = f.eq(f.partial("z") + f" ({last.loss.name})", loss_term)
@@ -174,7 +175,7 @@ def _explain_delta(net, f, neuron):
 def _explain_activation(net, f, neuron):
     lhs = f.sym("a", neuron.name)
     if neuron.a is None:
-        raise NeuronsimError(f"neuron {neuron.name!r} has no activation yet: run forward() first")
+        raise NeuronsimError(f"neuron {shown(neuron.name)} has no activation yet: run forward() first")
     if neuron in net.inputs:
         return f"{lhs} = {f.num(neuron.a)} (input, clamped)"
     terms = [f.eq(f.sym("b", neuron.name), neuron.bias)]
@@ -191,7 +192,7 @@ def _explain_grad(net, f, src, dst):
     upstream, downstream = net[src], net[dst]
     delta = _delta_of(net, downstream)
     if upstream.a is None:
-        raise NeuronsimError(f"neuron {src!r} has no activation yet: run forward() first")
+        raise NeuronsimError(f"neuron {shown(src)} has no activation yet: run forward() first")
     value = upstream.a * delta
     text = f.line(f.partial(f.weight(src, dst)),
                   f"{f.eq(f.sym('a', src), upstream.a)}{f.times}{f.eq(f.sym('δ', dst), delta)}", value)
@@ -220,9 +221,9 @@ def summary(net, precision=4, max_rows=None):
     x1 -> o1               1     -0.2115
     """
     if isinstance(precision, bool) or not isinstance(precision, int) or precision < 1:
-        raise NeuronsimTypeError(f"precision must be a positive integer, got {precision!r}")
+        raise NeuronsimTypeError(f"precision must be a positive integer, got {shown(precision)}")
     if max_rows is not None and (isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1):
-        raise NeuronsimTypeError(f"max_rows must be None or a positive integer, got {max_rows!r}")
+        raise NeuronsimTypeError(f"max_rows must be None or a positive integer, got {shown(max_rows)}")
 
     def cell(value):
         return "-" if value is None else f"{value:.{precision}g}"

@@ -51,6 +51,21 @@ def topology_svg(net):
     and never registered with pyplot (nothing is left open). The text stays text; the XML
     prologue and the metadata block are left out, so the element can be pasted into a page.
 
+    Parameters
+    ----------
+    net : Network
+
+    Returns
+    -------
+    str
+        The ``<svg>`` element, or '' when the network cannot be drawn (no neurons, or no
+        inputs yet).
+
+    Raises
+    ------
+    NeuronsimTypeError
+        ``net`` is not a Network.
+
     Examples
     --------
     >>> import neuronsim

@@ -44,9 +44,9 @@ from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.colors import Normalize
 
 from .._atomic import atomic_write
-from .._checks import finite_float, finite_vector, shown
+from .._checks import checked_real, finite_vector, shown
 from .._html import STYLE, names_text, state_table
-from ..errors import NeuronsimError, NeuronsimTypeError, ValueRangeError
+from ..errors import NeuronsimError, NeuronsimTypeError
 from ..explain import _Latex, _Text, explain
 from ..steps import EdgeContribution, backward_steps, forward_steps
 from . import _checks
@@ -138,10 +138,8 @@ def _restore(saved):
 def _run(net, x, target, loss, by_edge, preserve, precision, what):
     """Run the case step by step on ``net`` and record a :class:`StepFrame` per step."""
     _checks.network(net, what)
-    if not isinstance(by_edge, bool):
-        raise NeuronsimTypeError(f"{what}: by_edge must be True or False, got {shown(by_edge)}")
-    if not isinstance(preserve, bool):
-        raise NeuronsimTypeError(f"{what}: preserve must be True or False, got {shown(preserve)}")
+    _flag(by_edge, f"{what}: by_edge")
+    _flag(preserve, f"{what}: preserve")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
         raise NeuronsimTypeError(f"{what}: precision must be an integer from 1 to 17, got {shown(precision)}")
     plain, latex = _Text(precision), _Latex(precision)
@@ -156,27 +154,27 @@ def _run(net, x, target, loss, by_edge, preserve, precision, what):
         inputs = [n.name for n in plan.inputs]
         start = (f"x = ({', '.join(plain.num(v) for v in x)}) clamped on {names_text(inputs)}; "
                  f"target t = ({', '.join(plain.num(v) for v in target)})")
-        frames = [_frame(0, "start", None, (), "start: one case, nothing computed yet", start, "", 0, 0)]
+        frames = [StepFrame(0, "start", None, (), "start: one case, nothing computed yet", start, "", 0, 0)]
         forward_order, backward_order = [], []
         for step in steps:
             name = step.neuron.name
             forward_order.append(name)
             links = tuple((term.neuron.name, name) for term in step.terms)
             rule = "input clamped" if step.clamped else "a = f(b + Σ w·a)"
-            frames.append(_frame(len(frames), "forward", name, links,
-                                 f"forward {len(forward_order)}/{len(net)}: {name}, {rule}",
-                                 explain(net, name, "activation", precision=precision),
-                                 explain(net, name, "activation", fmt="latex", precision=precision),
-                                 len(forward_order), 0))
+            frames.append(StepFrame(len(frames), "forward", name, links,
+                                     f"forward {len(forward_order)}/{len(net)}: {name}, {rule}",
+                                     explain(net, name, "activation", precision=precision),
+                                     explain(net, name, "activation", fmt="latex", precision=precision),
+                                     len(forward_order), 0))
         n_backward = len(net) - len(inputs)
         loss_value, loss_name = math.nan, loss_checked.name
         for item in backward_steps(net, target, loss, by_edge=by_edge):
             if isinstance(item, EdgeContribution):
                 name, dst = item.neuron.name, item.downstream.name
-                frames.append(_frame(len(frames), "edge", name, ((name, dst),),
-                                     f"backward: δ[{name}] gathers link {name}→{dst}",
-                                     _edge_text(plain, item), _edge_text(latex, item),
-                                     len(forward_order), len(backward_order)))
+                frames.append(StepFrame(len(frames), "edge", name, ((name, dst),),
+                                         f"backward: δ[{name}] gathers link {name}→{dst}",
+                                         _edge_text(plain, item), _edge_text(latex, item),
+                                         len(forward_order), len(backward_order)))
                 continue
             name = item.neuron.name
             backward_order.append(name)
@@ -188,11 +186,11 @@ def _run(net, x, target, loss, by_edge, preserve, precision, what):
                 rule = "∂C/∂z" + (" + f′(z) × Σ w·δ" if item.terms else "")
             else:
                 rule = "f′(z) × " + ("(∂C/∂a + Σ w·δ)" if item.terms else "∂C/∂a")
-            frames.append(_frame(len(frames), "backward", name, links,
-                                 f"backward {len(backward_order)}/{n_backward}: δ[{name}] = {rule}",
-                                 explain(net, name, precision=precision),
-                                 explain(net, name, fmt="latex", precision=precision),
-                                 len(forward_order), len(backward_order)))
+            frames.append(StepFrame(len(frames), "backward", name, links,
+                                     f"backward {len(backward_order)}/{n_backward}: δ[{name}] = {rule}",
+                                     explain(net, name, precision=precision),
+                                     explain(net, name, fmt="latex", precision=precision),
+                                     len(forward_order), len(backward_order)))
         frames.append(_end_frame(net, len(frames), loss_value, loss_name, precision,
                                  len(forward_order), len(backward_order)))
         final = {n.name: (n.z, n.a, n.delta) for n in net.neurons}
@@ -203,10 +201,6 @@ def _run(net, x, target, loss, by_edge, preserve, precision, what):
         if saved is not None:
             _restore(saved)
     return _Run(frames, forward_order, backward_order, final, net.copy(), table, loss_name)
-
-
-def _frame(index, kind, neuron, links, title, equation, latex, forward_done, backward_done):
-    return StepFrame(index, kind, neuron, links, title, equation, latex, forward_done, backward_done)
 
 
 def _edge_text(f, item):
@@ -223,12 +217,12 @@ def _end_frame(net, index, loss_value, loss_name, precision, forward_done, backw
     title = f"done: loss C = {loss_value:.{precision}g} ({loss_name}); every δ and ∂C/∂w known"
     edges = list(net.graph.edges(data=True))
     if not edges:
-        return _frame(index, "end", None, (), title, title, "", forward_done, backward_done)
+        return StepFrame(index, "end", None, (), title, title, "", forward_done, backward_done)
     # this case's gradient of each link: a_i δ_j (the accumulated one may hold earlier cases)
     src, dst, _ = max(edges, key=lambda e: abs(net[e[0]].a * net[e[1]].delta))
     title += f"; the largest |∂C/∂w| is w[{src}→{dst}]'s"
-    return _frame(index, "end", None, ((src, dst),), title, explain(net, (src, dst), precision=precision),
-                  explain(net, (src, dst), fmt="latex", precision=precision), forward_done, backward_done)
+    return StepFrame(index, "end", None, ((src, dst),), title, explain(net, (src, dst), precision=precision),
+                      explain(net, (src, dst), fmt="latex", precision=precision), forward_done, backward_done)
 
 
 _MATHRM = re.compile(r"\\mathrm\{([^{}]*)\}")
@@ -417,17 +411,19 @@ def _flag(value, what):
 
 
 def _positive(value, what):
-    value = finite_float(value, what)
-    if value <= 0:
-        raise ValueRangeError(f"{what} must be > 0, got {shown(value)}")
-    return value
+    return checked_real(value, what, 0.0, open_low=True)
 
 
 def step_frames(net, x, target, loss="squared_error", *, by_edge=False, preserve=False, precision=4):
     """The frames of a step-through, as :class:`StepFrame` records (nothing is drawn).
 
-    Runs the case on ``net`` as :func:`animate_steps` does (see there for the parameters and
-    for what the network holds afterwards).
+    Runs the case on ``net`` as :func:`animate_steps` does (see there for the parameters, the
+    errors and what the network holds afterwards).
+
+    Returns
+    -------
+    list of StepFrame
+        ``start``, then one per step in the order the pass takes them, then ``end``.
 
     Examples
     --------
@@ -512,8 +508,8 @@ def animate_steps(net, x, target, loss="squared_error", *, by_edge=False, path=N
     True
     >>> import matplotlib.pyplot as plt; plt.close(anim.neuronsim_figure)
     """
-    writer = None if path is None else _writer(path, fps)
     fps = _positive(fps, "fps")
+    writer = None if path is None else _writer(path, fps)
     dpi = _positive(dpi, "dpi")
     style = _checked_style(style)
     mathtext = _flag(mathtext, "animate_steps(): mathtext")

@@ -14,7 +14,7 @@ _OUT = None
 
 # example file name -> its arguments besides --out
 _WRITERS = {"autograd_tour.py": [], "micrograd_mlp.py": [], "gallery.py": ["--quick"],
-            "watch_backprop.py": []}
+            "watch_backprop.py": [], "torch_distributed.py": []}
 
 
 def argv(gallery_conf, script_vars):

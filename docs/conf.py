@@ -1,7 +1,10 @@
 """Sphinx configuration of the neuronsim documentation site.
 
 Build it with ``sphinx-build -W -b html docs docs/_build/html`` (warnings are errors). The
-build needs no network access: no intersphinx, no remote images.
+build needs no network access: no intersphinx, no remote images. Nor does reading the site:
+math is typeset by a MathJax copied into it (``sphinx-mathjax-offline``), and a build whose pages
+would load a script from the network fails (``_offline.py``). The guide's diagrams are drawn with
+matplotlib while the site builds (``_diagrams.py``).
 """
 
 import os
@@ -21,15 +24,19 @@ copyright = "the neuronsim authors"
 release = neuronsim.__version__
 version = release
 
+# Math offline: sphinx-mathjax-offline copies MathJax 3 into _static/mathjax and points
+# sphinx.ext.mathjax at it instead of a CDN (tests/test_docs.py builds a page with these two).
+math_extensions = ["sphinx.ext.mathjax", "sphinx-mathjax-offline"]
+
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.mathjax",
+    *math_extensions,
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
 
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "gallery/**/*.ipynb", "tutorial/**/*.ipynb"]
+exclude_patterns = ["_build", "_generated", "Thumbs.db", ".DS_Store", "gallery/**/*.ipynb", "tutorial/**/*.ipynb"]
 templates_path = []
 
 # The API pages list every name explicitly; autosummary only draws the tables (no stub pages).
@@ -46,7 +53,7 @@ numpydoc_validation_checks = set()
 # sphinx-gallery: the tutorial (docs/tutorial) and the examples (examples/) are run during the
 # build, their printed output and matplotlib figures captured. The torch bridge example runs only
 # where torch is installed (an optional extra).
-_skipped = [] if importlib.util.find_spec("torch") else ["torch_bridge"]
+_skipped = [] if importlib.util.find_spec("torch") else ["torch_bridge", "torch_distributed"]
 sphinx_gallery_conf = {
     "examples_dirs": ["tutorial", "../examples"],
     "gallery_dirs": ["tutorial_gallery", "gallery"],
@@ -58,6 +65,8 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "matplotlib_animations": False,
     "show_memory": False,
+    # its execution-time pages load jQuery and DataTables from CDNs: the site must work offline
+    "write_computation_times": False,
     "plot_gallery": "True",
 }
 
@@ -102,4 +111,9 @@ def _plain_bars(app, what, name, obj, options, lines):
 
 
 def setup(app):
+    import _diagrams
+    import _offline
+
     app.connect("autodoc-process-docstring", _plain_bars)
+    app.connect("builder-inited", _diagrams.draw_all)
+    app.connect("build-finished", _offline.check_build, priority=900)  # after MathJax is copied

@@ -118,11 +118,17 @@ def as_matrix(X, width, what):
 
 
 
-def network(net, what):
-    """``net`` itself when it is a :class:`~neuronsim.Network`, else a NeuronsimTypeError."""
-    from .network import Network  # _checks sits below network: import at call time
+_NETWORK_METHODS = ("plan", "forward", "backward", "parameters")
 
-    if not isinstance(net, Network):
+
+def network(net, what):
+    """``net`` itself when it is a :class:`~neuronsim.Network`, else a NeuronsimTypeError.
+
+    Tested by duck type: a ``graph`` and the pass methods a Network has. ``_checks`` sits at the
+    bottom of the package and imports nothing above :mod:`neuronsim.errors` (see the
+    architecture page of the guide).
+    """
+    if not hasattr(net, "graph") or not all(callable(getattr(net, name, None)) for name in _NETWORK_METHODS):
         raise NeuronsimTypeError(f"{what} takes a Network, got {type(net).__name__}")
     return net
 
@@ -140,7 +146,8 @@ def names(values, what):
 
 def all_finite(values):
     """True when every entry of a float array is finite (one pass in the common case)."""
-    total = values.sum()
+    with np.errstate(over="ignore", invalid="ignore"):  # a sum of finite values may overflow: then look closer
+        total = values.sum()
     return bool(np.isfinite(total)) or bool(np.isfinite(values).all())  # a sum may overflow alone
 
 

@@ -123,7 +123,7 @@ class Activation:
         >>> check(swish).ok
         True
         """
-        from .autograd import Value  # autograd's bridge reads activations; import late
+        from .autograd.value import Value  # at call time: activations sit below the autograd package
 
         if not callable(fn):
             raise NeuronsimTypeError(

@@ -50,6 +50,11 @@ NET_HELP = "saved network (.json), spec file (.json/.yaml) or layered shorthand 
 LOSS_RULE = ("default: softmax_cross_entropy for several identity outputs, binary_cross_entropy for "
              "sigmoid outputs, else squared_error; aliases such as bce, ce, mse are accepted")
 SMALL_DATA = 50            # fewer rows than this: train on all of them unless --holdout says otherwise
+# The train command's recipe for the built-in digits, shown in its help (measured, fast engine: 97.6 % held
+# out with the default --seed 0; over --seed 0..7, each its own split, 97.5 % mean, 96.0 % min).
+# examples/digits.py's recipe adds L2 weight decay and a falling learning rate.
+DIGITS_ARGS = "64-relu:32-10 --data digits --standardize --batch-size 32 --epochs 30"
+DIGITS_RECIPE = f"A recipe for digits (about 97.5 % held out):\n  neuronsim train {DIGITS_ARGS} --out DIR"
 MESSAGE_LIMIT = 400        # characters of a one-line error message
 _SCALED = {"standardize": "standardized", "minmax": "min-max scaled"}
 _NUMBER_LISTS = ("--input", "--target")   # options whose value may start with a minus sign
@@ -856,6 +861,7 @@ def _parser():
                          "identity, trained with squared error.\n"
                          "Held out by default: 25% of the rows, none for truth tables (xor, parity, encoder,\n"
                          f"negation, mirror_symmetry) and sets under {SMALL_DATA} rows.\n"
+                         f"{DIGITS_RECIPE}\n"
                          "A saved network resumes with its saved optimizer unless --optimizer or --lr is given,\n"
                          "and keeps its stored preprocessing and class names.\n"
                          "Writes DIR/network.json, DIR/loss.png, DIR/topology.png and, for 2 inputs,\n"

@@ -155,7 +155,7 @@ def _explain_delta(net, f, neuron):
     lhs = f.sym("δ", neuron.name)
     outputs = net.outputs
     if neuron in outputs:
-        last = net._current_plan().last_loss
+        last = net.plan().last_loss
         if last is None:
             raise NeuronsimError(f"neuron {shown(neuron.name)}: no backward pass since the last structural change")
         loss_term = last.output_terms[outputs.index(neuron)]

@@ -6,9 +6,11 @@ whose structural edits bump a counter, so cached plans notice them however they 
 passes, copies and saved files reproducible bit for bit.
 """
 
+from itertools import islice
+
 import networkx as nx
 
-from .errors import CycleError
+from .errors import CycleError, NeuronsimError
 
 __all__ = ["NeuronGraph", "topological_names", "insertion_consistent_edges"]
 
@@ -31,6 +33,70 @@ class NeuronGraph(nx.DiGraph):
     def __init__(self, incoming_graph_data=None, **attr):
         self.structure_version = 0
         super().__init__(incoming_graph_data, **attr)
+
+    def _add_neurons(self, neurons):
+        """Add neurons as nodes (attribute ``neuron``), in order (private: building layers).
+
+        The result is that of ``add_nodes_from((n.name, {"neuron": n}) for n in neurons)``, made
+        without networkx's per-node copy of the attribute dict. The caller guarantees that the
+        names are new and distinct.
+
+        Examples
+        --------
+        >>> from neuronsim.neuron import Neuron
+        >>> g = NeuronGraph()
+        >>> g._add_neurons([Neuron("a", graph=g), Neuron("b", graph=g)])
+        >>> list(g.nodes), g.nodes["b"]["neuron"].name, g.structure_version
+        (['a', 'b'], 'b', 1)
+        """
+        node, succ, pred = self._node, self._succ, self._pred
+        for neuron in neurons:
+            name = neuron.name
+            node[name] = {"neuron": neuron}
+            succ[name] = {}
+            pred[name] = {}
+        self.structure_version += 1
+
+    def _link_all(self, upper, lower, weights=None, bar=None):
+        """Link every node of ``upper`` to every node of ``lower`` (private: building layers).
+
+        The result is that of ``add_edges_from((u, v, {"weight": w, "grad": 0.0}) for u in upper
+        for v in lower)``, every node's successor and predecessor orders included, but the edge
+        dicts are made in one pass and the adjacency dicts filled by C-level ``update`` calls:
+        no per-link Python call, and no copy of each edge dict as ``add_edges_from`` makes.
+        ``weights`` (floats, default all 0.0; an iterable, of which the first
+        ``len(upper) * len(lower)`` are used) are given destination-major — for each node of
+        ``lower``, one per node of ``upper`` — the order of :meth:`Network.parameter_keys`.
+        ``bar`` (a progress bar) advances by ``len(upper)`` per node of ``lower``.
+
+        The caller guarantees that every node exists, that no link between the two lists exists
+        yet and that the new links close no cycle (true of consecutive layers being built).
+
+        Examples
+        --------
+        >>> g = NeuronGraph()
+        >>> g.add_nodes_from(["a", "b", "c", "d"])
+        >>> g._link_all(["a", "b"], ["c", "d"], [1.0, 2.0, 3.0, 4.0])
+        >>> list(g.edges(data="weight"))
+        [('a', 'c', 1.0), ('a', 'd', 3.0), ('b', 'c', 2.0), ('b', 'd', 4.0)]
+        >>> g.structure_version
+        2
+        """
+        count = len(upper)
+        if weights is None:
+            data = [{"weight": 0.0, "grad": 0.0} for _ in range(count * len(lower))]
+        else:  # the first count × len(lower) of the weights (an iterator is consumed that far)
+            data = [{"weight": w, "grad": 0.0} for w in islice(weights, count * len(lower))]
+            if len(data) < count * len(lower):
+                raise NeuronsimError(f"_link_all: {count * len(lower)} weights needed, got {len(data)}")
+        pred, succ = self._pred, self._succ
+        for j, dst in enumerate(lower):
+            pred[dst].update(zip(upper, data[j * count:(j + 1) * count]))
+            if bar is not None:
+                bar.update(count)
+        for i, src in enumerate(upper):
+            succ[src].update(zip(lower, data[i::count]))
+        self.structure_version += 1
 
 
 def _counting(method_name):
@@ -88,6 +154,12 @@ def topological_names(graph):
     ['b', 'a', 'c']
     """
     rank = {name: i for i, name in enumerate(graph)}
+    # The common case (layer by layer, or any spec listing neurons upstream first): the order of
+    # addition is already topological, and then it is the answer. Checked per neuron with C-level
+    # iteration over its predecessors: no Python call per link.
+    get = rank.__getitem__
+    if all(max(map(get, preds), default=-1) < i for i, preds in enumerate(map(graph._pred.__getitem__, graph))):
+        return list(graph)
     try:
         return list(nx.lexicographical_topological_sort(graph, key=rank.__getitem__))
     except nx.NetworkXUnfeasible:

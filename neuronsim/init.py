@@ -18,6 +18,7 @@ True
 """
 
 import math
+from operator import attrgetter, itemgetter
 
 import numpy as np
 
@@ -256,28 +257,62 @@ def apply(net, init="xavier", seed=None, *, keep=()):
     True
     """
     init = get(init)
-    if not hasattr(net, "_current_plan"):
+    if not hasattr(net, "plan"):
         raise NeuronsimTypeError(f"apply() initialises a Network, got {type(net).__name__}")
     rng = np.random.default_rng(checked_seed(seed, NeuronsimError))
-    succ = net.graph._succ
-    links = [(neuron, src, edge) for neuron, incoming in net._current_plan().forward for src, edge in incoming]
-    fan_in = np.fromiter((len(net.graph._pred[neuron.name]) for neuron, _, _ in links), int, len(links))
-    fan_out = np.fromiter((len(succ[src.name]) for _, src, _ in links), int, len(links))
-    weights = _checked_draws(init.weights(fan_in, fan_out, rng), len(links), init, "weights")
-    neurons = [neuron for neuron, _ in net._current_plan().forward]
+    forward = net.plan().forward
+    # per-link arrays made by C-level iteration (no Python call per link): a neuron's fan-in is
+    # its number of incoming links, a link's fan-out its source's number of outgoing ones
+    fan_in = np.fromiter(map(len, map(itemgetter(1), forward)), int, len(forward))
+    fan_in = np.repeat(fan_in, fan_in)
+    sources = [src for _, incoming in forward for src, _ in incoming]
+    fan_out = np.fromiter(map(len, map(net.graph._succ.__getitem__, map(attrgetter("_name"), sources))), int,
+                          len(sources))
+    weights = _checked_draws(init.weights(fan_in, fan_out, rng), len(sources), init, "weights")
+    del fan_in, fan_out, sources
+    neurons = [neuron for neuron, _ in forward]
     biases = _checked_draws(init.biases(len(neurons), rng), len(neurons), init, "biases")
     keep = set(keep)
     if keep:
+        links = [(neuron, src, edge) for neuron, incoming in forward for src, edge in incoming]
         for (neuron, src, edge), w in zip(links, weights.tolist()):
             if (src.name, neuron.name) not in keep:
                 edge["weight"] = w
     else:
-        for (_, _, edge), w in zip(links, weights.tolist()):
+        for edge, w in zip([edge for _, incoming in forward for _, edge in incoming], weights.tolist()):
             edge["weight"] = w
     for neuron, b in zip(neurons, biases.tolist()):
         if neuron.name not in keep:
             neuron._bias = b
     return net
+
+
+def _layered_draws(init, sizes, seed=None):
+    """The weights and biases :func:`apply` gives a fully connected layered network of layer
+    sizes ``sizes`` — the same values in the same order, drawn before the network exists.
+
+    Weights come destination-major (for each neuron of each non-input layer, one per neuron of
+    the layer below: :meth:`Network.parameter_keys` order), then the biases of the non-input
+    neurons; a link from a layer of ``a`` neurons into one of ``b`` has fan-in ``a`` and
+    fan-out ``b``. Returns two lists of floats.
+
+    Examples
+    --------
+    >>> import neuronsim
+    >>> net = neuronsim.Network.from_spec([("identity", 2), ("tanh", 1)], init="constant")
+    >>> weights, biases = _layered_draws("uniform", [2, 1], seed=5)
+    >>> apply(net, "uniform", seed=5).parameters() == weights + biases     # w(x1→o1), w(x2→o1), b(o1)
+    True
+    """
+    init = get(init)
+    rng = np.random.default_rng(checked_seed(seed, NeuronsimError))
+    pairs = list(zip(sizes, sizes[1:]))
+    fan_in = np.concatenate([np.full(a * b, a, dtype=int) for a, b in pairs])
+    fan_out = np.concatenate([np.full(a * b, b, dtype=int) for a, b in pairs])
+    weights = _checked_draws(init.weights(fan_in, fan_out, rng), len(fan_in), init, "weights")
+    del fan_in, fan_out
+    biases = _checked_draws(init.biases(sum(sizes[1:]), rng), sum(sizes[1:]), init, "biases")
+    return weights.tolist(), biases.tolist()
 
 
 def _checked_draws(values, count, init, what):

@@ -516,7 +516,7 @@ def _finite_numbers(document):
 
 def _check_extras(net):
     """Refuse to save what load() would refuse: scalers or class names that no longer fit."""
-    plan = net._current_plan()
+    plan = net.plan()
     if net.preprocessing is not None:
         net._check_width(net.preprocessing, len(plan.inputs), "preprocessing", "input")
     if net.target_scaler is not None:

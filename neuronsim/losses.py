@@ -75,6 +75,10 @@ class Loss:
         numpy forms for batched engines, on (n, outputs) arrays: ``vf(A, T) -> (n,)`` per-case
         costs, ``vdf(A, T) -> (n, outputs)``, and ``vfused`` like ``fused`` on arrays. When
         omitted, batched engines apply the scalar forms row by row.
+    vboth : callable, optional
+        ``vboth(A, T) -> (vf(A, T), vdf(A, T))``: both numpy forms from one pass over the
+        outputs (the batched engine's training passes use it when given, so it must give exactly
+        the numbers of ``vf`` and ``vdf``).
 
     Examples
     --------
@@ -84,10 +88,11 @@ class Loss:
     3.0
     """
 
-    __slots__ = ("name", "f", "df", "fused", "output_activation", "target_range", "vf", "vdf", "vfused")
+    __slots__ = ("name", "f", "df", "fused", "output_activation", "target_range", "vf", "vdf", "vfused",
+                 "vboth")
 
     def __init__(self, name, f, df, *, fused=None, output_activation=None, target_range=None,
-                 vf=None, vdf=None, vfused=None):
+                 vf=None, vdf=None, vfused=None, vboth=None):
         if not isinstance(name, str) or not name:
             raise NeuronsimTypeError(f"loss name must be a non-empty string, got {shown(name)}")
         for label, fn in (("f", f), ("df", df)):
@@ -102,6 +107,9 @@ class Loss:
         self.vf = vf if vf is not None else _rowwise(f, scalar=True)
         self.vdf = vdf if vdf is not None else _rowwise(df, scalar=False)
         self.vfused = dict(vfused or {})
+        if vboth is not None and not callable(vboth):
+            raise NeuronsimTypeError(f"loss {name!r}: vboth must be callable, got {type(vboth).__name__}")
+        self.vboth = vboth
         for activation, (value, delta) in self.fused.items():
             if activation not in self.vfused:
                 self.vfused[activation] = (_rowwise(value, scalar=True), _rowwise3(delta))
@@ -134,6 +142,11 @@ def _squared_error(a, t):
 
 def _squared_error_df(a, t):
     return [x - y for x, y in zip(a, t)]
+
+
+def _vsquared_error_both(A, T):
+    d = A - T
+    return 0.5 * (d ** 2).sum(axis=1), d
 
 
 def _mse(a, t):
@@ -201,6 +214,13 @@ def _vsoftmax_ce(A, T):
     return -np.multiply(T, _vlog_softmax(A), out=np.zeros(np.shape(A)), where=T != 0).sum(axis=1)
 
 
+def _vsoftmax_ce_both(A, T):
+    # _vsoftmax_ce and the numpy ∂C/∂z below from one log-softmax: the same numbers
+    log_p = _vlog_softmax(A)
+    terms = -np.multiply(T, log_p, out=np.zeros(np.shape(A)), where=T != 0).sum(axis=1)
+    return terms, np.exp(log_p) * T.sum(axis=1, keepdims=True) - T
+
+
 def _softmax_ce_df(a, t):
     # ∂C/∂z_j = softmax(z)_j Σ_k t_k − t_j  (= softmax − t for a one-hot or probability target)
     mass = sum(t)
@@ -219,7 +239,8 @@ def _vbce_df(A, T):
 
 _BUILTINS = [
     Loss("squared_error", _squared_error, _squared_error_df,
-         vf=lambda A, T: 0.5 * ((A - T) ** 2).sum(axis=1), vdf=lambda A, T: A - T),
+         vf=lambda A, T: 0.5 * ((A - T) ** 2).sum(axis=1), vdf=lambda A, T: A - T,
+         vboth=_vsquared_error_both),
     Loss("mse", _mse, _mse_df,
          vf=lambda A, T: ((A - T) ** 2).mean(axis=1), vdf=lambda A, T: 2.0 * (A - T) / A.shape[1]),
     Loss("binary_cross_entropy", _bce, _bce_df,  # outputs must lie in (0, 1): sigmoid units
@@ -231,7 +252,8 @@ _BUILTINS = [
     Loss("softmax_cross_entropy", _softmax_ce, _softmax_ce_df,
          output_activation="identity", target_range=(0.0, 1.0),
          vf=_vsoftmax_ce,
-         vdf=lambda A, T: np.exp(_vlog_softmax(A)) * T.sum(axis=1, keepdims=True) - T),
+         vdf=lambda A, T: np.exp(_vlog_softmax(A)) * T.sum(axis=1, keepdims=True) - T,
+         vboth=_vsoftmax_ce_both),
 ]
 
 _REGISTRY = {loss.name: loss for loss in _BUILTINS}

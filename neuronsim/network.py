@@ -9,8 +9,9 @@ them in reverse writing each neuron's δ and accumulating every edge's gradient,
     ∂C/∂w_ij += a_i δ_j,   ∂C/∂b_j += δ_j
 
 For speed the engine caches a *plan*: the topological order and, per neuron, references to the
-graph's own edge-attribute dicts. A plan holds no weights; it is rebuilt whenever the graph's
-structure changes (through the Network or directly through ``net.graph``).
+graph's own edge-attribute dicts and its activation functions. A plan holds no weights or
+biases; it is rebuilt whenever the graph's structure changes (through the Network or directly
+through ``net.graph``) or a neuron's activation is reassigned.
 """
 
 import copy
@@ -406,7 +407,7 @@ class Network:
         neuronsim.errors.NonFiniteError: neuron 'h1': z = b + Σ w·a overflowed to inf
         """
         plan = self._current_plan()
-        return self._forward(plan, finite_vector(x, len(plan.inputs), "input x"))
+        return self._forward(plan, _finite_row(x, len(plan.inputs), "input x"))
 
     @staticmethod
     def _forward(plan, x, row=None):
@@ -422,12 +423,12 @@ class Network:
             neuron.z = neuron.a = value
         check = 0.0
         try:
-            for neuron, incoming in plan.forward:
+            for neuron, f, incoming in plan.forward_loop:  # f: the neuron's activation, bound by the plan
                 z = neuron._bias
                 for src, edge in incoming:
                     z += src.a * edge["weight"]
                 neuron.z = z
-                neuron.a = a = neuron._activation.f(z)
+                neuron.a = a = f(z)
                 check += z + a
             finite = math.isfinite(check)
         except Exception as err:  # a user activation, or a weight that is not a number
@@ -477,9 +478,10 @@ class Network:
         passes ~1.8e308 is ±inf, which :func:`~neuronsim.train` refuses at its next update.
         """
         plan = self._current_plan()
-        if any(neuron.a is None for neuron in plan.order):
-            raise NeuronsimError("backward() needs a forward() pass first (since the last structural change "
-                                 "or refused forward pass)")
+        for neuron in plan.order:
+            if neuron.a is None:
+                raise NeuronsimError("backward() needs a forward() pass first (since the last structural change "
+                                     "or refused forward pass)")
         loss, fused = self._checked_loss(plan, loss)
         target = self._checked_target(plan, target, loss)
         return self._backward(plan, target, loss, fused)
@@ -522,16 +524,16 @@ class Network:
         value, loss_delta = Network._loss_terms(plan, target, loss, fused)
         check = 0.0
         try:
-            for neuron, incoming, outgoing, out_index in plan.backward:
+            for neuron, df, outgoing, out_index in plan.backward_loop:  # df: bound by the plan
                 total = 0.0
                 for dst, edge in outgoing:
                     total += edge["weight"] * dst.delta
                 if out_index < 0:
-                    delta = neuron._activation.df(neuron.z, neuron.a) * total
+                    delta = df(neuron.z, neuron.a) * total
                 elif fused is None:
-                    delta = neuron._activation.df(neuron.z, neuron.a) * (total + loss_delta[out_index])
+                    delta = df(neuron.z, neuron.a) * (total + loss_delta[out_index])
                 else:
-                    delta = loss_delta[out_index] + neuron._activation.df(neuron.z, neuron.a) * total
+                    delta = loss_delta[out_index] + df(neuron.z, neuron.a) * total
                 neuron.delta = delta
                 check += delta
             finite = math.isfinite(check)
@@ -562,7 +564,7 @@ class Network:
         plan = self._current_plan()
         loss, fused = self._checked_loss(plan, loss)
         target = self._checked_target(plan, target, loss)
-        self._forward(plan, finite_vector(x, len(plan.inputs), "input x"))
+        self._forward(plan, _finite_row(x, len(plan.inputs), "input x"))
         return self._loss_terms(plan, target, loss, fused, value_only=True)[0]
 
     # --- the network as a predictor: raw rows in, answers out ------------------------------------
@@ -1036,18 +1038,96 @@ class Network:
 
     @staticmethod
     def _checked_target(plan, target, loss):
-        target = finite_vector(target, len(plan.outputs), "target")
+        target = _finite_row(target, len(plan.outputs), "target")
         _losses.check_targets(loss, target)
         return target
 
-    # --- plan ---------------------------------------------------------------------------------
+    # --- the pass seam: what engines, step-through and training use to drive a pass -----------
 
-    def _current_plan(self):
+    def plan(self):
+        """The network's plan: its walk order, checked once per structure (a :class:`~neuronsim.plan.Plan`).
+
+        The same object is returned until the structure changes (a neuron or link added or
+        removed, inputs or outputs renamed); then the graph is checked and the plan rebuilt.
+        ``plan.key`` tells two structures apart: an engine compiled for one key is stale when the
+        key changes. The plan holds references into :attr:`graph` (its edge dicts and neurons),
+        never copies of its numbers.
+
+        This is the entry of the pass seam (see the architecture page of the guide): engines,
+        step-through, explanations and training drive a pass through :meth:`plan`,
+        :meth:`checked_loss`, :meth:`checked_target`, :meth:`run_forward` and
+        :meth:`run_backward`.
+
+        Raises
+        ------
+        TopologyError, CycleError, ValueRangeError
+            What :func:`~neuronsim.plan.build_plan` raises: a cycle, no inputs or outputs, a
+            link without a finite weight.
+
+        Examples
+        --------
+        >>> net = Network.from_spec([("identity", 2), ("sigmoid", 1)], init="constant")
+        >>> plan = net.plan()
+        >>> [n.name for n in plan.order], net.plan() is plan
+        (['x1', 'x2', 'o1'], True)
+        >>> _ = net.add_neuron("h1", "tanh"); net.connect("x1", "h1", 1.0); net.connect("h1", "o1", 1.0)
+        >>> net.plan() is plan, [n.name for n in net.plan().order]
+        (False, ['x1', 'x2', 'h1', 'o1'])
+        """
         key = (self._graph.structure_version, self._io_version)
         plan = self._plan
         if plan is None or plan.key != key:
             plan = self._plan = build_plan(self._graph, key, self._explicit_inputs, self._explicit_outputs)
         return plan
+
+    _current_plan = plan  # the older private name, kept for callers not yet switched
+
+    def checked_loss(self, loss, plan=None):
+        """The loss for a pass over ``plan`` (default :meth:`plan`) and its fused δ pair, checked.
+
+        Returns ``(Loss, fused)``: the :class:`~neuronsim.losses.Loss` that ``loss`` names, and
+        ``fused``, the loss's ``(value(z, t), delta(z, a, t))`` pair when every output neuron has
+        the registered activation it fuses with (softmax cross-entropy on softmax outputs), else
+        None. Pass both to :meth:`run_backward`.
+
+        Raises
+        ------
+        LossError
+            An unknown loss, or one that needs other output activations (the message names the
+            output neurons that do not fit).
+
+        Examples
+        --------
+        >>> net = Network.from_spec([("identity", 2), ("sigmoid", 1)], init="constant")
+        >>> loss, fused = net.checked_loss("binary_cross_entropy")
+        >>> loss.name, fused is not None
+        ('binary_cross_entropy', True)
+        """
+        return self._checked_loss(self._current_plan() if plan is None else plan, loss)
+
+    def checked_target(self, target, loss, plan=None):
+        """``target`` as a list of one finite float per output of ``plan`` (default
+        :meth:`plan`), in the range ``loss`` (a :class:`~neuronsim.losses.Loss`) accepts.
+
+        Raises
+        ------
+        ShapeError, NeuronsimTypeError, ValueRangeError
+            Not one finite real number per output neuron, or a value outside the loss's range.
+
+        Examples
+        --------
+        >>> net = Network.from_spec([("identity", 2), ("sigmoid", 1)], init="constant")
+        >>> loss, _ = net.checked_loss("squared_error")
+        >>> net.checked_target([1], loss)
+        [1.0]
+        """
+        return self._checked_target(self._current_plan() if plan is None else plan, target, loss)
+
+    # The object engine's loops, for callers that checked their inputs already (no extra call on
+    # the hot path): ``Network.run_forward(plan, x, row=None)`` returns the outputs and
+    # ``Network.run_backward(plan, target, loss, fused)`` the case's loss, accumulating gradients.
+    run_forward = _forward
+    run_backward = _backward
 
     def compile(self):
         """A batched numpy engine over this graph (see :mod:`neuronsim.fast`).
@@ -1238,6 +1318,16 @@ class Network:
         """The names given to :meth:`set_outputs` (None when outputs are inferred)."""
         return None if self._explicit_outputs is None else list(self._explicit_outputs)
 
+    def __getstate__(self):
+        """Copying and pickling leave the compiled batched engine behind; the copy compiles its own.
+
+        (numpy copies an array and its views apart, so a copied engine's weight views would no
+        longer be its parameters: training the copy would give wrong numbers.)
+        """
+        state = self.__dict__.copy()
+        state["_engine"] = None
+        return state
+
     def __repr__(self):
         try:
             plan = self._current_plan()
@@ -1374,3 +1464,38 @@ def _text_tuple(names, what):
         if not isinstance(name, str) or not name:
             raise NeuronsimTypeError(f"{what}[{i}] must be a non-empty string, got {shown(name)}")
     return tuple(str(name) for name in names)  # plain str, not numpy's str_
+
+
+_FLOAT64 = np.dtype(np.float64)
+
+
+def _finite_row(values, length, what):
+    """What :func:`~neuronsim._checks.finite_vector` answers (a new list of ``length`` finite
+    floats, or its error), with a fast path for the usual case of a pass: a list or tuple of
+    Python floats, or a 1-D float64 array. One type test per value and one finiteness test of
+    their sum; anything else, or a sum that is not finite (a NaN, an infinity, or finite values
+    whose sum overflows), goes the checked way, which names the culprit.
+
+    Examples
+    --------
+    >>> _finite_row([0.5, -1.0], 2, "input x"), _finite_row(np.array([2.0]), 1, "target")
+    ([0.5, -1.0], [2.0])
+    >>> _finite_row([0.5, float("nan")], 2, "input x")
+    Traceback (most recent call last):
+    ...
+    neuronsim.errors.ValueRangeError: input x[1] must be finite, got nan
+    """
+    kind = type(values)
+    if kind is list or kind is tuple:
+        if len(values) == length:
+            for value in values:
+                if type(value) is not float:
+                    break
+            else:
+                if math.isfinite(sum(values)):
+                    return list(values)
+    elif kind is np.ndarray and values.dtype is _FLOAT64 and values.shape == (length,):
+        floats = values.tolist()
+        if math.isfinite(sum(floats)):
+            return floats
+    return finite_vector(values, length, what)

@@ -6,6 +6,8 @@ links live in the network's graph; :attr:`Neuron.upstream` and :attr:`Neuron.dow
 them from there on every access, so they can never drift from the weights.
 """
 
+from math import isfinite
+
 from . import activations as _activations
 from ._checks import finite_float
 
@@ -50,7 +52,8 @@ class Neuron:
     def __init__(self, name, activation="sigmoid", bias=0.0, *, graph=None):
         self._name = name
         self._activation = _activations.get(activation)
-        self._bias = finite_float(bias, f"bias of neuron {name!r}")
+        # a finite float as it is (the common case: no message formatted); anything else checked
+        self._bias = bias if type(bias) is float and isfinite(bias) else finite_float(bias, f"bias of neuron {name!r}")
         self.bias_grad = 0.0
         self.z = None
         self.a = None

@@ -260,6 +260,38 @@ class Optimizer:
             self._keys, self._slots = keys, state
         return new
 
+    def _update_into(self, keys, w, g, lr, divisor, out):
+        """Training's step on flat vectors: write into ``out`` (a float64 vector that is neither
+        ``w`` nor ``g``) the new values of the parameters ``keys`` (a tuple) from their values
+        ``w`` and the gradient ``g / divisor`` (``g`` itself when ``divisor`` is None), ``lr``
+        already checked. Returns True when every new value is finite (the optimizer's state then
+        moves on, as with :meth:`update`), else False (the state stays as it was).
+
+        A subclass whose :meth:`_flat_delta` gives Δw is stepped with it (the arithmetic every
+        engine then shares); otherwise this is :meth:`update` on ``g / divisor``."""
+        delta = self._flat_delta(keys, g, lr, divisor)
+        if delta is None:
+            new = self.update(keys, w, g if divisor is None else g / divisor, lr)
+            out[...] = new
+            return all_finite(new)
+        with np.errstate(all="ignore"):  # overflow is reported by the caller's divergence check
+            np.add(w, delta, out=out)
+        if not all_finite(out):      # a step that diverged leaves no trace
+            return False
+        self._commit_flat(keys, delta)
+        return True
+
+    def _flat_delta(self, keys, g, lr, divisor):
+        """Training's fast form, for optimizers that have one: Δw for the flat gradient
+        ``g / divisor`` (``g`` when divisor is None) as a vector the optimizer owns, computed
+        without changing its state; :meth:`_commit_flat` then makes the step its state. None
+        (here) means: use :meth:`update`."""
+        return None
+
+    def _commit_flat(self, keys, delta):
+        """Take the step :meth:`_flat_delta` returned ``delta`` for (the new values are finite)."""
+        raise NotImplementedError
+
     def step(self, net, *, lr=None, freeze=()):
         """Update a network's parameters in place from the gradients accumulated on its graph.
 
@@ -410,6 +442,36 @@ class SGD(Optimizer):
         if self.nesterov:
             return alpha * v - lr * g, {"velocity": v}            # Bengio et al. 2013: α v(t) − ε g(t)
         return v, {"velocity": v}
+
+    def _flat_delta(self, keys, g, lr, divisor):
+        # The plain step (no Nesterov, weight decay or proportional decay) on the parameters it
+        # already has state for, or a fresh start: Δw = v = α v(t−1) + g·(−ε / divisor), written
+        # into a spare vector (the velocity the step before last left), no temporaries. The
+        # number is update()'s for divisor None; with a divisor, ε / divisor is one factor
+        # (within a rounding of update(g / divisor)).
+        if self.nesterov or self.weight_decay or self.decay or type(self)._delta is not SGD._delta or (
+                self._keys and keys is not self._keys and keys != self._keys):
+            return None     # update()'s general form (a subclass's own _delta included)
+        old = self._slots.get("velocity") if self._keys else None
+        velocity = self.__dict__.get("_spare")
+        if velocity is None or len(velocity) != len(g) or velocity is old:
+            velocity = np.empty(len(g))
+        scale = -lr if divisor is None else -lr / divisor
+        with np.errstate(all="ignore"):  # overflow is reported by the caller's divergence check
+            if self.momentum and old is not None:
+                scratch = self.__dict__.get("_scratch")
+                if scratch is None or len(scratch) != len(g):
+                    scratch = self._scratch = np.empty(len(g))
+                np.multiply(old, self.momentum, out=velocity)
+                np.multiply(g, scale, out=scratch)
+                np.add(velocity, scratch, out=velocity)
+            else:
+                np.multiply(g, scale, out=velocity)
+        return velocity
+
+    def _commit_flat(self, keys, delta):
+        self._spare = self._slots.get("velocity") if self._keys else None
+        self._keys, self._slots = keys, {"velocity": delta}
 
     def _config(self):
         config = super()._config()

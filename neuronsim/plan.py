@@ -5,11 +5,18 @@ references to the graph's own edge-attribute dicts of its incoming and outgoing 
 no numbers of its own, so weights are always read from (and written to) the graph. It is
 rebuilt whenever the graph's structure changes (:attr:`NeuronGraph.structure_version`) or the
 inputs/outputs are renamed.
+
+For the object engine's loops (``Network._forward``/``_backward``) the plan also binds each
+neuron's activation functions ``f`` and ``df`` once: a neuron's activation is part of the
+structure (assigning one bumps the structure version), so the plan is rebuilt when it changes.
+Biases, weights and gradients are never bound: the loops read them from the neurons and the
+graph on every pass.
 """
 
 import numpy as np
 
 from ._checks import finite_float
+from ._gc import paused_gc
 from .errors import TopologyError
 from .graph import topological_names
 from .neuron import Neuron
@@ -35,18 +42,58 @@ class LossTerms:
 
 
 class Plan:
-    """Cached walk order: references into the graph, never copies of its numbers."""
+    """Cached walk order: references into the graph, never copies of its numbers.
 
-    __slots__ = ("key", "order", "inputs", "outputs", "forward", "backward", "last_loss")
+    The per-link tuples the object engine walks (:attr:`forward`, :attr:`backward` and their
+    ``*_loop`` forms, two references per link) are laid out on first use, so that a network only
+    ever trained or run batched (whose engine reads the graph itself) does not hold them.
+    """
 
-    def __init__(self, key, order, inputs, outputs, forward, backward):
+    __slots__ = ("key", "order", "inputs", "outputs", "last_loss", "_graph", "_links")
+
+    def __init__(self, key, order, inputs, outputs, graph):
         self.key = key
         self.order = order          # every Neuron, topological
         self.inputs = inputs        # input Neurons
         self.outputs = outputs      # output Neurons
-        self.forward = forward      # [(neuron, ((src_neuron, edge_dict), ...))], non-inputs, topological
-        self.backward = backward    # [(neuron, incoming, ((dst_neuron, edge_dict), ...), output_index)], reversed
         self.last_loss = None       # LossTerms of the last backward pass, for explanations
+        self._graph = graph         # what the link tuples are laid out from, on first use
+        self._links = None
+
+    def _laid_out(self):
+        links = self._links
+        if links is None:
+            with paused_gc():       # millions of small tuples: no collector passes over them
+                forward, backward = _link_tuples(self._graph, self.order, self.inputs, self.outputs)
+                # the object engine's loops: the same neurons and edge-dict tuples, each neuron's
+                # activation functions bound once (see the module documentation)
+                links = self._links = (
+                    forward, backward,
+                    tuple((neuron, neuron._activation.f, incoming) for neuron, incoming in forward),
+                    tuple((neuron, neuron._activation.df, outgoing, out_index)
+                          for neuron, _, outgoing, out_index in backward))
+            self._graph = None
+        return links
+
+    @property
+    def forward(self):
+        """[(neuron, ((src_neuron, edge_dict), ...))] for the non-input neurons, topological."""
+        return self._laid_out()[0]
+
+    @property
+    def backward(self):
+        """[(neuron, incoming, ((dst_neuron, edge_dict), ...), output_index)], reversed."""
+        return self._laid_out()[1]
+
+    @property
+    def forward_loop(self):
+        """(neuron, f, incoming) per non-input neuron: :attr:`forward` with ``f`` bound."""
+        return self._laid_out()[2]
+
+    @property
+    def backward_loop(self):
+        """(neuron, df, outgoing, output_index), reversed: :attr:`backward` with ``df`` bound."""
+        return self._laid_out()[3]
 
 
 def build_plan(graph, key, explicit_inputs=None, explicit_outputs=None):
@@ -71,11 +118,13 @@ def build_plan(graph, key, explicit_inputs=None, explicit_outputs=None):
         if not isinstance(neuron, Neuron) or neuron.name != name:
             raise TopologyError(f"graph node {name!r} has no Neuron of that name in attribute 'neuron'; "
                                 "add neurons with Network.add_neuron()")
+        if neuron._graph is None:  # put into the graph directly: it joins it, so that assigning it an
+            neuron._graph = graph  # activation bumps the structure version (the plan binds activations)
     try:
         weights = np.fromiter((data["weight"] for _, nbrs in graph._succ.items() for data in nbrs.values()),
                               float, graph.number_of_edges())
         valid = bool(np.isfinite(weights).all())
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: an int beyond the float range
         valid = False
     if not valid:  # find and name the culprit
         for src, dst, data in graph.edges(data=True):
@@ -115,8 +164,19 @@ def build_plan(graph, key, explicit_inputs=None, explicit_outputs=None):
         if pred[name]:
             raise TopologyError(f"input neuron {name!r} has upstream links")
 
-    inputs = set(input_names)
-    out_index = {name: i for i, name in enumerate(output_names)}
+    for neuron in order:  # state from before a structural change is meaningless now
+        neuron.z = neuron.a = neuron.delta = None
+    return Plan(key, order, tuple(node[n]["neuron"] for n in input_names),
+                tuple(node[n]["neuron"] for n in output_names), graph)
+
+
+def _link_tuples(graph, order, inputs, outputs):
+    """The object engine's walk: (forward, backward) lists of the non-input neurons with tuples
+    of (neighbour Neuron, edge dict) per link (valid while the plan is: the structure is as it
+    was when the plan was built)."""
+    node, pred, succ = graph._node, graph._pred, graph._succ
+    inputs = {neuron.name for neuron in inputs}
+    out_index = {neuron.name: i for i, neuron in enumerate(outputs)}
     forward, backward = [], []
     for neuron in order:
         if neuron.name in inputs:
@@ -126,7 +186,4 @@ def build_plan(graph, key, explicit_inputs=None, explicit_outputs=None):
         forward.append((neuron, incoming))
         backward.append((neuron, incoming, outgoing, out_index.get(neuron.name, -1)))
     backward.reverse()
-    for neuron in order:  # state from before a structural change is meaningless now
-        neuron.z = neuron.a = neuron.delta = None
-    return Plan(key, order, tuple(node[n]["neuron"] for n in input_names),
-                 tuple(node[n]["neuron"] for n in output_names), forward, backward)
+    return forward, backward

@@ -34,15 +34,17 @@ Errors are :class:`~neuronsim.errors.SpecError` naming the field, e.g. ``layers[
 
 Limits: every neuron and link is a Python object, so a network costs memory in proportion to its
 size. Measured with tracemalloc and the process's peak RSS on networks of 200,000 neurons and of
-1,000,000 links (CPython 3.11, networkx 3): about 810 bytes per neuron and 455 bytes per link
-(:data:`BYTES_PER_NEURON`, :data:`BYTES_PER_LINK`). :func:`build` counts the neurons and links a
-spec asks for before building anything and refuses one that would need more memory than
-:data:`MAX_LINKS` links take (about 455 MB); pass ``max_links`` to raise the limit.
+1,000,000 links, built and run once (CPython 3.11, networkx 3): about 850 bytes per neuron and
+440 bytes per link (:data:`BYTES_PER_NEURON`, :data:`BYTES_PER_LINK`). :func:`build` counts the
+neurons and links a spec asks for before building anything and refuses one that would need more
+memory than :data:`MAX_LINKS` links take (about 440 MB); pass ``max_links`` to raise the limit.
 """
 
 import math
 import numbers
 import os
+
+import networkx as nx
 
 from . import activations as _activations
 from . import init as _init
@@ -52,6 +54,7 @@ from ._gc import paused_gc
 from .errors import NeuronsimError, SpecError
 from .graph import insertion_consistent_edges
 from .network import Network
+from .neuron import Neuron
 
 __all__ = ["build", "to_spec", "load_spec_file", "layer_names", "MAX_LINKS", "MAX_BYTES", "MAX_YAML_BYTES",
            "BYTES_PER_NEURON", "BYTES_PER_LINK", "check_size"]
@@ -143,12 +146,26 @@ def _build_graph_spec(spec, parsed, init, seed):
     net = Network()
     given = set()  # parameter keys whose values the spec fixes
     if parsed is not None:
-        names = _build_layers(net, parsed)
+        names = _add_layer_neurons(net, parsed)
         if not spec.get("neurons"):
             # A layered network knows its input and output layers: name them, so a link into an
             # input neuron is refused rather than silently turning it into a hidden one.
             net.set_inputs(names[0])
             net.set_outputs(names[-1])
+        if not (spec.get("neurons") or spec.get("edges") or spec.get("inputs") is not None
+                or spec.get("outputs") is not None):
+            # Layers alone: draw the parameters first and make each link with its weight.
+            initializer, seed = _initializer(spec, init, seed)
+            weights, biases = _init._layered_draws(initializer, [size for _, size in parsed], seed)
+            _link_layers(net, names, weights)
+            for neuron, bias in zip((net[name] for layer in names[1:] for name in layer), biases):
+                neuron._bias = bias
+            # Made now, as when the parameters are drawn on the network, so that a network from a
+            # spec is ready to run and reports a weight later written wrong into its graph the same
+            # way whatever was done with it first.
+            net.plan()
+            return net
+        _link_layers(net, names)
     _add_neurons(net, spec.get("neurons") or [], given)
     _add_edges(net, spec.get("edges") or [], given)
     for side in ("inputs", "outputs"):
@@ -164,7 +181,13 @@ def _build_graph_spec(spec, parsed, init, seed):
         net.outputs  # validates: a DAG with inputs and outputs
     except NeuronsimError as err:
         raise SpecError(_inner(err)) from None
+    initializer, seed = _initializer(spec, init, seed)
+    _init.apply(net, initializer, seed=seed, keep=given)
+    return net
 
+
+def _initializer(spec, init, seed):
+    """The initialiser and seed a build uses: the arguments, else the spec's, checked."""
     if init is None:
         init = spec.get("init", "xavier")
     if seed is None:
@@ -175,9 +198,7 @@ def _build_graph_spec(spec, parsed, init, seed):
         raise SpecError(f"init: {_inner(err)}") from None
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
         raise SpecError(f"seed must be None or a non-negative integer, got {shown(seed)}")  # numpy ints too
-    seed = checked_seed(seed, SpecError)
-    _init.apply(net, initializer, seed=seed, keep=given)
-    return net
+    return initializer, checked_seed(seed, SpecError)
 
 
 def layer_names(sizes):
@@ -205,20 +226,24 @@ def layer_names(sizes):
     return names
 
 
-# Memory a built network takes, measured on CPython 3.11 with networkx 3 (tracemalloc and the
-# process's peak RSS): from_spec([("identity", 200_000), ("sigmoid", 1)]) grew the process by
-# 241 MB and from_spec([("identity", 2_000), ("sigmoid", 500)]) (1,000,000 links) by 436 MB;
-# solving the two gives ~810 bytes per neuron (Neuron object, node dict, adjacency dicts) and
-# ~455 bytes per link (two adjacency entries and the shared edge-data dict). tracemalloc alone
-# counts ~720 and ~330.
-BYTES_PER_NEURON = 810
-BYTES_PER_LINK = 455
+# Memory a network takes once built and run (with its plan, the object engine's walk order, which
+# holds a (neuron, edge dict) pair per link and end of a link between non-input neurons; build()
+# makes it), measured on CPython 3.11 with networkx 3 as the growth of the process's peak RSS:
+# from_spec([("identity", 200_000), ("sigmoid", 1)]) took 244 MB, from_spec([("identity", 2_000),
+# ("sigmoid", 500)]) (1,000,000 links out of input neurons) 369 MB, and 1,000,000 links between two
+# hidden layers, from_spec([("identity", 10), ("tanh", 1000), ("tanh", 1000), ("sigmoid", 10)]),
+# 449 MB; solving these gives ~850 bytes per neuron (Neuron object, node dict, adjacency dicts, its
+# place in the plan) and ~440 bytes per link (two adjacency entries, the edge-data dict and its
+# weight, two plan pairs; a link out of an input neuron, with one plan pair, ~370). A network
+# without its plan takes ~290 per link. tracemalloc alone counts ~720 and ~390.
+BYTES_PER_NEURON = 850
+BYTES_PER_LINK = 440
 
 MAX_LINKS = 1_000_000
-"""Default size limit of :func:`build` and :func:`neuronsim.load`, in links (about 455 MB).
+"""Default size limit of :func:`build` and :func:`neuronsim.load`, in links (about 440 MB).
 
 A spec or file whose neurons and links would take more memory than this many links is refused
-before anything is built (a neuron counts as ``BYTES_PER_NEURON / BYTES_PER_LINK`` ≈ 1.8
+before anything is built (a neuron counts as ``BYTES_PER_NEURON / BYTES_PER_LINK`` ≈ 1.9
 links). Raise it per call with ``max_links=``; setting this name changes the default.
 """
 
@@ -243,7 +268,7 @@ def check_size(neurons, links, max_links=None):
     >>> check_size(10**6 + 20, 20 * 10**6)
     Traceback (most recent call last):
     ...
-    neuronsim.errors.SpecError: 1,000,020 neurons and 20,000,000 links would need about 9.91 GB of memory (~810 bytes per neuron, ~455 per link); the limit is max_links=1,000,000 (about 455 MB; a neuron counts as 1.8 links): pass a larger max_links= (to Network.from_spec or neuronsim.load) to build it anyway
+    neuronsim.errors.SpecError: 1,000,020 neurons and 20,000,000 links would need about 9.65 GB of memory (~850 bytes per neuron, ~440 per link); the limit is max_links=1,000,000 (about 440 MB; a neuron counts as 1.9 links): pass a larger max_links= (to Network.from_spec or neuronsim.load) to build it anyway
     """
     max_links = _reader.limit(max_links, MAX_LINKS, "max_links")
     need = neurons * BYTES_PER_NEURON + links * BYTES_PER_LINK
@@ -277,30 +302,32 @@ def _inner(err):
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def _build_layers(net, parsed):
+def _add_layer_neurons(net, parsed):
+    """Add the neurons of a layered spec, layer by layer; return their names, one list per layer."""
     names = layer_names([size for _, size in parsed])
-    for i, ((activation, _), layer) in enumerate(zip(parsed, names)):
-        for name in layer:
-            try:
-                net.add_neuron(name, activation)
-            except NeuronsimError as err:
-                raise SpecError(f"layers[{i}].activation: {_inner(err)}") from None
-    # Consecutive layers fully connected; bulk insertion (no cycle is possible between layers).
     graph = net.graph
+    for i, ((activation, _), layer) in enumerate(zip(parsed, names)):
+        try:
+            activation = _activations.get(activation)  # once per layer
+        except NeuronsimError as err:
+            raise SpecError(f"layers[{i}].activation: {_inner(err)}") from None
+        # the names are new and distinct (x…, h…, o…): no per-neuron check is needed
+        graph._add_neurons([Neuron(name, activation, graph=graph) for name in layer])
+    return names
+
+
+def _link_layers(net, names, weights=None):
+    """Fully connect consecutive layers (no cycle is possible between them), with ``weights``
+    given in parameter order (default all 0.0), showing a bar for a big network."""
     links = sum(len(upper) * len(lower) for upper, lower in zip(names, names[1:]))
     bar = _progress.bar(links, desc="building", unit="link", enabled=links >= _progress.BIG_NETWORK)
+    weights = None if weights is None else iter(weights)  # each pair of layers takes its share
     try:
         for upper, lower in zip(names, names[1:]):
-            if bar is None:
-                graph.add_edges_from(((src, dst, {"weight": 0.0, "grad": 0.0}) for src in upper for dst in lower))
-                continue
-            for src in upper:  # the same order, a source neuron at a time, so the bar moves
-                graph.add_edges_from((src, dst, {"weight": 0.0, "grad": 0.0}) for dst in lower)
-                bar.update(len(lower))
+            net.graph._link_all(upper, lower, weights, bar)
     finally:
         if bar is not None:
             bar.close()
-    return names
 
 
 def _parsed_layers(layers):
@@ -351,9 +378,63 @@ def _add_neurons(net, neurons, given):
 
 
 def _add_edges(net, edges, given):
+    """Make the links of a graph spec, in order, with the checks and errors of ``Network.connect``.
+
+    Links are written straight into the graph, with one check for cycles at the end instead of a
+    path search per link. Whenever an entry would fail (or is not plain: a weight other than a
+    float or an int, say), and whenever the links close a cycle, the links made so far are
+    taken back and the entries are replayed through ``Network.connect`` one by one, so the error
+    raised is the one of the first failing entry, exactly as if every link had been checked.
+    """
     if not isinstance(edges, list):
         raise SpecError(f"edges must be a list, got {type(edges).__name__}")
+    graph = net.graph
+    node, succ, pred = graph._node, graph._succ, graph._pred
+    inputs = set(net.explicit_inputs or ())
+    made, fixed = [], []  # the links written, and those of them whose weight the spec gives
     for i, entry in enumerate(edges):
+        src, dst, weight = _plain_edge(entry)
+        if type(weight) is int and -2**1000 < weight < 2**1000:
+            weight = float(weight)
+        if not (type(src) is str and type(dst) is str and src != dst and src in node and dst in node
+                and dst not in succ[src] and dst not in inputs
+                and (weight is None or type(weight) is float and math.isfinite(weight))):
+            break
+        data = {"weight": 0.0 if weight is None else weight, "grad": 0.0}
+        succ[src][dst] = data
+        pred[dst][src] = data
+        made.append((src, dst))
+        if weight is not None:
+            fixed.append((src, dst))
+    else:
+        i = len(edges)
+    if made:
+        graph.structure_version += 1
+        if not nx.is_directed_acyclic_graph(graph):  # some link closes a cycle: find the first
+            for src, dst in made:
+                del succ[src][dst], pred[dst][src]
+            graph.structure_version += 1
+            made, fixed, i = [], [], 0
+    given.update(fixed)
+    _connect_each(net, edges, given, i)
+
+
+def _plain_edge(entry):
+    """``(src, dst, weight)`` of a well-formed edge entry (weight None when not given), or
+    ``(None, None, None)`` for one that is not: :func:`_connect_each` then says what is wrong."""
+    if type(entry) is list or type(entry) is tuple:
+        if len(entry) == 3:
+            return entry[0], entry[1], entry[2]
+        if len(entry) == 2:
+            return entry[0], entry[1], None
+    elif type(entry) is dict and entry.keys() <= {"src", "dst", "weight"} and "src" in entry and "dst" in entry:
+        return entry["src"], entry["dst"], entry.get("weight")
+    return None, None, None
+
+
+def _connect_each(net, edges, given, start):
+    """Make the links of ``edges[start:]`` one by one through ``Network.connect``."""
+    for i, entry in enumerate(edges[start:], start):
         where = f"edges[{i}]"
         if isinstance(entry, dict):
             extra = set(entry) - {"src", "dst", "weight"}

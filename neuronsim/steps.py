@@ -126,7 +126,7 @@ def forward_steps(net, x):
     >>> [(s.neuron.name, s.z, s.a) for s in net.forward_steps([3.0])]
     [('x1', 3.0, 3.0), ('o1', 3.0, 3.0)]
     """
-    plan = net._current_plan()
+    plan = net.plan()
     x = finite_vector(x, len(plan.inputs), "input x")
     return _forward_steps(plan, x)
 
@@ -190,12 +190,12 @@ def backward_steps(net, target, loss="squared_error", *, by_edge=False):
     >>> kinds
     ['BackwardStep', 'BackwardStep', 'EdgeContribution', 'EdgeContribution', 'BackwardStep']
     """
-    plan = net._current_plan()
+    plan = net.plan()
     if any(neuron.a is None for neuron in plan.order):
         raise NeuronsimError("backward_steps() needs a forward pass first (since the last structural change "
                              "or refused forward pass)")
-    loss, fused = net._checked_loss(plan, loss)
-    target = net._checked_target(plan, target, loss)
+    loss, fused = net.checked_loss(loss, plan)
+    target = net.checked_target(target, loss, plan)
     return _backward_steps(plan, target, loss, fused, by_edge)
 
 

@@ -321,9 +321,10 @@ class NetworkModule(nn.Module if nn is not None else object):
         The network's :attr:`~neuronsim.Network.preprocessing`, which ``forward`` does not apply.
     """
 
-    def __init__(self, net, dtype, device):
+    def __init__(self, net, dtype, device, engine=None):
         super().__init__()
-        engine = net.compile()  # the fast engine's levels and blocks: one grouping, not two
+        if engine is None:  # the fast engine's levels and blocks: one grouping, not two
+            engine = net.compile()  # (training passes the engine it has just compiled: one pull)
         rows, n_in = engine._rows, engine.n_inputs
         self.input_names = tuple(rows[:n_in])
         self.output_names = tuple(rows[r] for r in engine._out_rows.tolist())

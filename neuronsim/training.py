@@ -29,7 +29,10 @@ Examples
 ('tolerance', True)
 """
 
+import contextlib
+import functools
 import math
+import os
 import time
 
 import numpy as np
@@ -55,7 +58,7 @@ _HOOKS = ("on_train_begin", "on_epoch_end", "on_batch_end", "on_train_end")
 
 def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, reduction="mean",
           shuffle=True, seed=None, validation=None, stop=None, metrics=(), freeze=(), callbacks=(),
-          progress=True, engine="object", preprocessing=None, device=None):
+          progress=True, engine="object", preprocessing=None, device=None, blas_threads="auto"):
     """Train a network, any DAG the core builds, writing every update into its graph.
 
     ``X`` (and the validation rows) are RAW rows: when the network carries
@@ -132,6 +135,16 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
         Only with ``engine="torch"``: where the module runs ("cpu", the default, "cuda",
         "cuda:1", ...). A device that does not exist here is a TrainingError; a value that is
         neither a str nor a torch.device, a NeuronsimTypeError.
+    blas_threads : int >= 1, "auto" or None, default "auto"
+        Only with ``engine="fast"``: how many threads numpy's BLAS (the matrix products) may
+        use during this run, restored when it ends (needs the ``threadpoolctl`` package). None
+        leaves BLAS as it is. "auto" limits it to one thread while the machine is busy (its
+        one-minute load average at least its number of CPUs plus one: more runnable threads than
+        cores even counting this run's own), where BLAS threads that wait for
+        work by spinning compete with the other processes for the cores (measured on 2 busy
+        cores: a W2 epoch 10x slower with 2 BLAS threads than with one), and leaves it as it
+        is otherwise, or when threadpoolctl is not installed. An int limits it to that many
+        threads (an int without threadpoolctl is a TrainingError).
     preprocessing : {"standardize", "minmax"} or Scaler, optional
         Input scaling to learn and keep: a kind fits a
         :class:`~neuronsim.preprocessing.Scaler` on the training rows ``X`` (never on the
@@ -157,8 +170,9 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
     NeuronsimTypeError, ValueRangeError
         Non-numeric or non-finite data, or an argument of the wrong type.
     TrainingError
-        A bad argument (epochs, batch_size, reduction, seed, freeze, stop, engine, device, unknown
-        optimizer or metric, lr ≤ 0, a preprocessing that differs from the network's own); all
+        A bad argument (epochs, batch_size, reduction, seed, freeze, stop, engine, device,
+        blas_threads, unknown optimizer or metric, lr ≤ 0, a preprocessing that differs from the
+        network's own); all
         checked before any weight (or ``net.preprocessing``) changes.
     LossError
         Unknown loss, or one that does not fit the output neurons (or, with ``engine="torch"``,
@@ -218,6 +232,7 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
     if not isinstance(progress, (bool, np.bool_)):
         raise NeuronsimTypeError(
             f"progress must be True or False, got {type(progress).__name__} {shown(progress)}")
+    threads = _checked_blas_threads(blas_threads)
     scaler = _checked_preprocessing(net, X, preprocessing)
     X, Y, validation = _inputs_seen(net, scaler, X, Y, validation)
     run = _Run(net, X, Y, default_loss(net, Y) if loss is None else loss,
@@ -226,7 +241,8 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
     if scaler is not net.preprocessing:  # every argument is checked: keep what training uses
         net.preprocessing = scaler
     _record_class_targets(net, run.data[1])
-    return run.fit(progress)
+    with _blas_limit(threads if engine == "fast" else None):
+        return run.fit(progress)
 
 
 def default_loss(net, Y=None):
@@ -293,7 +309,7 @@ def _checked_preprocessing(net, X, preprocessing):
 
     current = net.preprocessing
     if current is not None:  # still for the same input neurons, in the same order
-        plan = net._current_plan()
+        plan = net.plan()
         net._check_width(current, len(plan.inputs), "preprocessing", "input")
         net._check_set_for("preprocessing", plan)
     if preprocessing is None:
@@ -376,9 +392,9 @@ class _Run:
 
     def __init__(self, net, X, Y, loss, optimizer, epochs, batch_size, reduction, shuffle, seed,
                  validation, stop, metrics, freeze, callbacks, engine, device=None):
-        plan = net._current_plan()
+        plan = net.plan()
         self.net, self.loss_spec = net, loss
-        self.loss, _ = net._checked_loss(plan, loss)
+        self.loss, _ = net.checked_loss(loss, plan)
         self.data = _checked_data(X, Y, plan, self.loss, "X", "Y")
         self.validation = None
         if validation is not None:
@@ -415,7 +431,7 @@ class _Run:
 
     def _current_plan(self):
         """The network's plan, re-checked whenever a structural edit rebuilt it."""
-        plan = self.net._current_plan()
+        plan = self.net.plan()
         if plan is not self.plan:
             if (len(plan.inputs), len(plan.outputs)) != self.widths:
                 raise TrainingError(
@@ -471,13 +487,18 @@ class _Run:
             raise
         mean = self.reduction == "mean"
         outputs, total, stopped = [], 0.0, None
-        for begin in range(0, n, self.batch_size):
-            rows = slice(begin, min(begin + self.batch_size, n)) if order is None else \
-                order[begin:begin + self.batch_size]
-            count = len(range(n)[rows]) if order is None else len(rows)
-            engine = self.engine
+        engine, optimizer, size = self.engine, self.optimizer, self.batch_size
+        step = getattr(engine, "step", None) or functools.partial(_step, engine)
+        loss, fused, batch_hooks = self.loss, self.fused, self.hooks["on_batch_end"]
+        for begin in range(0, n, size):
+            if order is None:
+                rows = slice(begin, min(begin + size, n))
+                count = rows.stop - begin
+            else:
+                rows = order[begin:begin + size]
+                count = len(rows)
             try:
-                batch_loss = engine.batch(rows, self.loss, self.fused, outputs)
+                batch_loss = engine.batch(rows, loss, fused, outputs)
             except OverflowError:
                 batch_loss = math.inf
             except NonFiniteError as err:  # a pass overflowed: the engine named row and neuron
@@ -486,29 +507,30 @@ class _Run:
             if not math.isfinite(batch_loss):
                 engine.sync()  # the graph keeps the last finite parameters
                 raise _diverged(epoch, _loss_culprit(plan, batch_loss), history)
-            g = engine.grads()
-            if mean:
-                g = g / count  # not in place: the engine's sums are what the graph gets
-            new = self.optimizer.update(engine.keys, engine.values(), g, lr)
-            if not all_finite(new):
+            # the optimizer divides the engine's sums (what the graph gets) for "mean"
+            new = step(optimizer, lr, count if mean else None)
+            if new is not None:   # not stored: not every new value is finite
                 bad = int(np.flatnonzero(~np.isfinite(new))[0])
                 engine.sync()  # the graph keeps the last finite parameters
                 raise _diverged(epoch, f"{parameter_name(engine.keys[bad])} became {new[bad]}", history)
-            engine.write(new)
             total += batch_loss
             history.steps += 1
             history.batch_loss = batch_loss / count if mean else batch_loss
-            if self.hooks["on_batch_end"]:
+            if batch_hooks:
                 engine.sync()
                 if self._call("on_batch_end", history):
                     stopped = "callback"
                     break
                 engine.resync()
                 plan = self._current_plan()     # a batch hook may have edited the structure
+                loss, fused = self.loss, self.fused
         if self.hooks["on_epoch_end"]:
             self.engine.sync()  # what the epoch callbacks read is current (unobservable otherwise)
 
-        A = np.concatenate([np.asarray(block, dtype=float) for block in outputs])
+        if len(outputs) == 1 and isinstance(outputs[0], np.ndarray):
+            A = outputs[0]      # one batch (a full sweep): its outputs as they are
+        else:
+            A = np.concatenate([np.asarray(block, dtype=float) for block in outputs])
         seen = len(A)
         T = T_all[:seen] if order is None else T_all[order[:seen]]
         history.loss.append(total / seen if mean else total)
@@ -593,6 +615,17 @@ class _Run:
         return stop
 
 
+def _step(engine, optimizer, lr, divisor):
+    """An optimizer step through an engine's ``keys``/``values()``/``grads()``/``write()``
+    (engines without a ``step`` of their own): None when the new values are finite and written,
+    else them (nothing written, the optimizer's state unchanged)."""
+    new = np.empty(len(engine.keys))
+    if not optimizer._update_into(engine.keys, engine.values(), engine.grads(), lr, divisor, new):
+        return new
+    engine.write(new)
+    return None
+
+
 # --- checks at the door --------------------------------------------------------------------
 
 def _checked_data(X, Y, plan, loss, x_name, y_name):
@@ -626,6 +659,48 @@ def _matrix(values, name, width, side):
         r, c = map(int, np.argwhere(~np.isfinite(arr))[0])
         raise ValueRangeError(f"{name}[{r}, {c}] is {arr[r, c]}; values must be finite")
     return arr
+
+
+def _checked_blas_threads(threads):
+    """``blas_threads`` checked: None, "auto" or an int >= 1 (with threadpoolctl installed)."""
+    if threads is None or (isinstance(threads, str) and threads == "auto"):
+        return threads
+    if isinstance(threads, (bool, np.bool_)) or not isinstance(threads, (int, np.integer)) or threads < 1:
+        raise TrainingError(f"blas_threads must be an int >= 1, 'auto' or None, got {shown(threads)}")
+    try:
+        import threadpoolctl  # noqa: F401  (optional: the limit needs it)
+    except ImportError:
+        raise TrainingError(f"blas_threads={int(threads)} needs the threadpoolctl package "
+                            "(pip install threadpoolctl); pass blas_threads=None to leave BLAS as it is") from None
+    return int(threads)
+
+
+def _busy():
+    """True when the machine's one-minute load average is at least its number of CPUs plus one
+    (a run of ours alone, its BLAS threads spinning on every core, stays below that)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on this platform
+        return False
+    return load >= (os.cpu_count() or 1) + 1
+
+
+@contextlib.contextmanager
+def _blas_limit(threads):
+    """BLAS limited to ``threads`` threads inside the block (checked; "auto": one thread when
+    the machine is busy), restored after it; nothing for None."""
+    if threads == "auto":
+        threads = 1 if _busy() else None
+    if threads is None:
+        yield
+        return
+    try:
+        import threadpoolctl
+    except ImportError:  # "auto" without threadpoolctl: BLAS as it is
+        yield
+        return
+    with threadpoolctl.threadpool_limits(limits=threads, user_api="blas"):
+        yield
 
 
 def _checked_metrics(metrics):

@@ -98,3 +98,77 @@ def test_the_tutorial_reproduces_seed_004s_output_delta(capsys):
     assert "δ[o1] on the graph: -4.4510827315210804e-05" in out
     assert "same as by hand: True" in out
     assert "δ[h1] = f′(z=10.2)=3.717e-05 × (w[h1→o1]=1 × δ[o1]=-4.451e-05" in out
+
+
+# --- math offline: MathJax is copied into the site, not fetched from a CDN ---------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def math_extensions():
+    """``math_extensions`` of docs/conf.py, read without running it."""
+    import ast
+
+    tree = ast.parse((DOCS / "conf.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["math_extensions"]:
+            return ast.literal_eval(node.value)
+    raise AssertionError("docs/conf.py has no math_extensions list")
+
+
+def offline_checker():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_offline", DOCS / "_offline.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_math_page(tmp_path, extensions):
+    """A one-page site with inline and display math, built with ``extensions``; its output folder."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("sphinx")
+    src, out = tmp_path / "src", tmp_path / "html"
+    src.mkdir()
+    (src / "conf.py").write_text(f"extensions = {extensions!r}\n", encoding="utf-8")
+    (src / "index.rst").write_text("Math\n====\n\n:math:`\\delta_j = f'(z_j) \\sum_k w_{jk} \\delta_k`\n\n"
+                                   ".. math:: \\frac{\\partial C}{\\partial w_{ij}} = a_i \\delta_j\n",
+                                   encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(src), str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_the_docs_extra_and_the_site_configuration_use_the_offline_mathjax():
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(DOCS.parent / "setup.cfg", encoding="utf-8")
+    extra = config["options.extras_require"]["docs"].split()
+    assert any(line.startswith("sphinx-mathjax-offline") for line in extra)
+    assert math_extensions() == ["sphinx.ext.mathjax", "sphinx-mathjax-offline"]
+
+
+def test_a_page_with_math_loads_mathjax_from_the_site_itself(tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("sphinx-mathjax-offline") is None:
+        pytest.skip('sphinx-mathjax-offline is not installed (pip install -e ".[docs]")')
+    out = build_math_page(tmp_path, math_extensions())
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert '<script defer="defer" src="_static/mathjax/tex-chtml.js"></script>' in page
+    assert "cdn" not in page.lower()
+    assert (out / "_static" / "mathjax" / "tex-chtml.js").stat().st_size > 100_000
+    assert (out / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2" / "MathJax_Main-Regular.woff").is_file()
+    assert offline_checker().check_site(out) == []
+
+
+def test_the_offline_check_refuses_a_site_that_fetches_mathjax_from_a_cdn(tmp_path):
+    out = build_math_page(tmp_path, ["sphinx.ext.mathjax"])
+    problems = offline_checker().check_site(out)
+    assert any("index.html loads a script from the network: https://" in p and "mathjax" in p for p in problems)
+    assert any("index.html has math but does not load _static/mathjax/tex-chtml.js" in p for p in problems)

@@ -480,3 +480,36 @@ def test_set_params_refuses_a_value_that_is_not_finite_and_changes_nothing():
     with pytest.raises(ValueRangeError, match=r"set_params\(values\)\[2\] must be finite"):
         engine.set_params(values)
     assert engine.params.tolist() == before
+
+
+def _trained_parameters(net):
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(20, 3)), rng.normal(size=(20, 1))
+    neuronsim.train(net, X, Y, loss="squared_error", optimizer=neuronsim.optim.SGD(lr=0.05), epochs=3,
+                    batch_size=5, seed=0, progress=False, engine="fast")
+    return net.parameters()
+
+
+def test_a_deep_copy_of_a_compiled_network_trains_exactly_like_a_fresh_one():
+    import copy
+
+    spec = [("identity", 3), ("tanh", 4), ("identity", 1)]
+    compiled = neuronsim.Network.from_spec(spec, seed=0)
+    compiled.compile()
+    copied = copy.deepcopy(compiled)
+    assert _trained_parameters(copied) == _trained_parameters(neuronsim.Network.from_spec(spec, seed=0))
+
+
+def test_a_copied_engine_computes_from_its_own_network_copy():
+    import copy
+
+    net = neuronsim.Network.from_spec([("identity", 2), ("sigmoid", 3), ("identity", 1)], seed=1)
+    engine = net.compile()
+    X = np.array([[0.5, -1.0], [2.0, 0.25]])
+    twin = copy.deepcopy(engine)
+    assert twin.net is not net
+    np.testing.assert_array_equal(twin.forward(X), engine.forward(X))
+    assert np.shares_memory(twin.weights, twin.params)
+    twin.net.graph.edges["x1", "h1"]["weight"] = 7.0
+    twin.pull()
+    assert net.graph.edges["x1", "h1"]["weight"] != 7.0

@@ -915,7 +915,7 @@ def test_load_counts_neurons_and_edges_against_max_links_before_building(tmp_pat
     path = tmp_path / "net.json"
     path.write_text(json.dumps(_network_document()))
     with pytest.raises(SpecError, match=r"net\.json: neurons, edges: 2 neurons and 1 links .*max_links=4 "):
-        io.load(path, max_links=4)  # 2 x 810 + 455 bytes > 4 x 455
+        io.load(path, max_links=4)  # 2 x 850 + 440 bytes > 4 x 440
     assert len(io.load(path, max_links=5)) == 2
 
 

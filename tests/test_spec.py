@@ -3,9 +3,11 @@
 import json
 import math
 
+import numpy as np
 import pytest
 import yaml
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import random_dags
 from neuronsim import Network, NeuronsimError
@@ -452,10 +454,10 @@ def test_every_user_value_in_a_spec_error_is_shortened(spec):
 
 
 def test_max_links_bounds_and_raises_the_size_limit():
-    layers = [("identity", 3), ("sigmoid", 2)]  # 5 neurons (~9 links' worth) and 6 links
-    with pytest.raises(SpecError, match="max_links=14 "):
-        Network.from_spec(layers, max_links=14)
-    assert len(Network.from_spec(layers, max_links=15)) == 5
+    layers = [("identity", 3), ("sigmoid", 2)]  # 5 neurons (~10 links' worth) and 6 links
+    with pytest.raises(SpecError, match="max_links=15 "):
+        Network.from_spec(layers, max_links=15)
+    assert len(Network.from_spec(layers, max_links=16)) == 5
     graph = {"neurons": ["a", "b"], "edges": [["a", "b"]]}
     with pytest.raises(SpecError, match="2 neurons and 1 links"):
         Network.from_spec(graph, max_links=4)
@@ -482,14 +484,14 @@ def test_yaml_keeps_reading_exponents_as_floats(tmp_path):
 
 def test_max_links_counts_a_graph_specs_neurons_and_edges_before_building():
     spec = {"layers": [("identity", 2), ("sigmoid", 1)], "neurons": ["extra"], "edges": [["x1", "extra"]]}
-    with pytest.raises(SpecError, match=r"^4 neurons and 3 links would need about 4,605 bytes"):
-        build(spec, max_links=10)  # 4 x 810 + 3 x 455 bytes > 10 x 455
+    with pytest.raises(SpecError, match=r"^4 neurons and 3 links would need about 4,720 bytes"):
+        build(spec, max_links=10)  # 4 x 850 + 3 x 440 bytes > 10 x 440
     assert len(build(spec, max_links=11, seed=0)) == 4
 
 
 def test_a_spec_too_large_for_memory_names_the_cost_and_the_argument():
-    with pytest.raises(SpecError, match=r"1,000,020 neurons and 20,000,000 links would need about 9.91 GB of memory "
-                                        r"\(~810 bytes per neuron, ~455 per link\); the limit is max_links=1,000,000"):
+    with pytest.raises(SpecError, match=r"1,000,020 neurons and 20,000,000 links would need about 9.65 GB of memory "
+                                        r"\(~850 bytes per neuron, ~440 per link\); the limit is max_links=1,000,000"):
         build([("identity", 10**6), ("sigmoid", 20)])
 
 
@@ -510,3 +512,150 @@ def test_a_huge_negative_seed_is_refused_briefly():
     with pytest.raises(SpecError, match="seed must be None or a non-negative integer") as info:
         build([("identity", 1), ("sigmoid", 1)], seed=-10**5000)
     assert len(str(info.value)) < 200
+
+
+# --- the layered build: links made with their weights, in bulk ----------------------------------
+
+DEEP = [("identity", 3), ("tanh", 4), ("relu", 2), ("sigmoid", 3)]
+
+
+@pytest.mark.parametrize("initializer", ["constant", "uniform", "normal", "xavier", "he",
+                                         {"name": "uniform", "low": -1, "high": 2, "bias": None},
+                                         {"name": "xavier", "uniform": False}, {"name": "he", "uniform": True}])
+def test_a_layered_build_draws_what_init_apply_draws_for_the_same_seed(initializer):
+    from neuronsim import init
+
+    again = init.apply(build(DEEP, init="constant"), initializer, seed=11)
+    assert build(DEEP, init=initializer, seed=11).parameters() == again.parameters()
+
+
+def test_a_layered_build_links_as_networkx_add_edges_from_does():
+    import networkx as nx
+
+    net = build(DEEP, seed=0)
+    peer = nx.DiGraph()
+    peer.add_nodes_from(net.graph)
+    layers = layer_names([size for _, size in DEEP])
+    for upper, lower in zip(layers, layers[1:]):
+        peer.add_edges_from((u, v, {"weight": net.weight(u, v), "grad": 0.0}) for u in upper for v in lower)
+    assert list(net.graph.edges(data=True)) == list(peer.edges(data=True))
+    assert all(list(net.graph.pred[n]) == list(peer.pred[n]) and list(net.graph.succ[n]) == list(peer.succ[n])
+               for n in peer)
+
+
+def test_a_layered_build_gives_every_link_its_own_edge_dict_shared_by_both_adjacencies():
+    net = build([("identity", 2), ("tanh", 2)], init="constant")
+    graph = net.graph
+    assert graph.succ["x1"]["o1"] is graph.pred["o1"]["x1"]
+    assert len({id(data) for _, _, data in graph.edges(data=True)}) == 4
+    net.set_weight("x1", "o1", 0.5)
+    assert [w for _, _, w in net.edges()] == [0.5, 1.0, 1.0, 1.0]
+
+
+def test_a_layered_build_refuses_a_bad_init_or_seed_like_a_graph_spec():
+    with pytest.raises(SpecError, match=r"^init: unknown initializer 'zeros'; known: constant"):
+        build([("identity", 2), ("tanh", 2)], init="zeros")
+    with pytest.raises(SpecError, match=r"^seed must be None or a non-negative integer, got -1"):
+        build({"layers": [("identity", 2), ("tanh", 2)], "seed": -1})
+
+
+def test_a_layered_build_refuses_an_initializer_that_returns_the_wrong_number_of_weights():
+    from neuronsim import init
+
+    class Short(init.Initializer):
+        def weights(self, fan_in, fan_out, rng):
+            return np.zeros(len(fan_in) - 1)
+
+    with pytest.raises(NeuronsimError, match=r"weights\(\) returned shape \(5,\), expected \(6,\)"):
+        build([("identity", 3), ("tanh", 2)], init=Short())
+
+
+def test_a_layered_network_of_100_000_links_takes_at_most_300_bytes_per_link():
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        net = build([("identity", 200), ("relu", 500)], seed=0)
+        resident, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert net.graph.number_of_edges() == 100_000 and net._plan is not None
+    assert resident / 100_000 <= 300 and peak / 100_000 <= 330  # measured: 262 and 279
+
+
+def test_the_object_engines_link_tuples_are_laid_out_by_its_first_pass():
+    net = build([("identity", 2), ("tanh", 2), ("identity", 1)], seed=0)
+    plan = net.plan()
+    assert plan._links is None
+    net.forward([0.5, -0.5])
+    assert plan._links is not None and [n.name for n, _ in plan.forward] == ["h1", "h2", "o1"]
+    assert plan.forward[0][1][0][1] is net.graph.edges["x1", "h1"]
+
+
+# --- the graph-spec build: links written in bulk, errors as if each were checked -------------------
+
+def test_the_first_link_closing_a_cycle_is_named_even_when_a_later_entry_is_malformed():
+    spec = {"neurons": ["a", "b", "c"], "edges": [["a", "b"], ["b", "c"], ["c", "a"], ["a"], ["b", "a"]]}
+    with pytest.raises(SpecError, match=r"^edges\[2\]: edge c -> a would close the cycle a -> b -> c -> a$"):
+        build(spec)
+
+
+def test_a_malformed_entry_after_acyclic_links_is_named():
+    spec = {"neurons": ["a", "b", "c"], "edges": [["a", "b"], ["b", "c"], ["a", "c", math.nan], ["c", "a"]]}
+    with pytest.raises(SpecError, match=r"^edges\[2\]: weight of edge a -> c must be finite"):
+        build(spec)
+
+
+def test_graph_spec_weights_of_any_real_type_are_kept_as_floats():
+    spec = {"neurons": ["a", "b", "c", "d"], "edges": [["a", "b", 2], ["b", "c", np.float64(0.5)], ["c", "d"]]}
+    net = build(spec, init="constant")
+    assert [(u, v, w, type(w)) for u, v, w in net.edges()] == [("a", "b", 2.0, float), ("b", "c", 0.5, float),
+                                                              ("c", "d", 1.0, float)]
+
+
+def _connect_one_by_one(monkeypatch):
+    """Make graph-spec links through Network.connect only: the reference for the bulk path."""
+    from neuronsim import spec as spec_module
+
+    monkeypatch.setattr(spec_module, "_add_edges", lambda net, edges, given: spec_module._connect_each(net, edges, given, 0))
+
+
+def _outcome(spec):
+    try:
+        net = build(spec, seed=3)
+    except SpecError as err:
+        return str(err)
+    return to_spec(net), net.parameters()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3),
+                          st.sampled_from([None, None, None, 0.5, 2, math.inf])), min_size=1, max_size=10))
+def test_a_graph_spec_builds_or_fails_exactly_as_linking_one_by_one(edges):
+    import pytest as _pytest
+
+    spec = {"neurons": [{"name": f"n{k}", "activation": "tanh"} for k in range(4)],
+            "edges": [[f"n{u}", f"n{v}"] if w is None else [f"n{u}", f"n{v}", w] for u, v, w in edges]}
+    bulk = _outcome(spec)
+    with _pytest.MonkeyPatch.context() as monkeypatch:
+        _connect_one_by_one(monkeypatch)
+        reference = _outcome(spec)
+    assert bulk == reference
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 7), st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), max_size=15), st.randoms())
+def test_topological_names_is_the_lexicographic_order_by_addition(count, pairs, random):
+    import networkx as nx
+
+    from neuronsim.graph import NeuronGraph, topological_names
+
+    graph = NeuronGraph()
+    nodes = [f"n{k}" for k in range(count)]
+    random.shuffle(nodes)
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from((f"n{u}", f"n{v}") for u, v in pairs if u < count and v < count and u < v)
+    rank = {name: i for i, name in enumerate(graph)}
+    assert topological_names(graph) == list(nx.lexicographical_topological_sort(graph, key=rank.__getitem__))

@@ -207,3 +207,98 @@ def test_a_non_finite_weight_written_by_a_callback_is_named():
 
     with pytest.raises(NonFiniteError, match=r"h1 -> o2"):
         run("torch", callbacks=poison, epochs=3)
+
+
+# --- the optimizer step runs on the device (issue 13 item 6) ---------------------------------
+
+STEP_OPTIMIZERS = {
+    "plain_sgd_mean": (lambda: optim.SGD(lr=0.2), "mean"),
+    "plain_sgd_sum": (lambda: optim.SGD(lr=0.05), "sum"),
+    "sgd_decays": (lambda: optim.SGD(lr=0.1, momentum=0.5, weight_decay=0.01, decay=0.001), "mean"),
+    "adam_weight_decay": (lambda: optim.Adam(lr=0.02, betas=(0.8, 0.99), weight_decay=0.003), "mean"),
+}
+
+
+def trained_with(engine, make, reduction, optimizer=None, **kwargs):
+    net = skip_net("softmax_cross_entropy")
+    optimizer = optimizer or make()
+    history = train(net, X, CASES["softmax_cross_entropy"][2], loss="softmax_cross_entropy", optimizer=optimizer,
+                    epochs=6, batch_size=5, reduction=reduction, seed=4, engine=engine, progress=False, **kwargs)
+    return net, optimizer, history
+
+
+@pytest.mark.parametrize("name", sorted(STEP_OPTIMIZERS))
+def test_the_device_step_gives_the_object_engines_weights_and_optimizer_state(name):
+    make, reduction = STEP_OPTIMIZERS[name]
+    ref, ref_opt, _ = trained_with("object", make, reduction)
+    net, opt, _ = trained_with("torch", make, reduction)
+    assert np.abs(parameters(net) - parameters(ref)).max() <= 1e-10
+    assert set(opt.state) == set(ref_opt.state) == set(ref.parameter_keys())   # keyed; the order may differ
+    for key, slots in ref_opt.state.items():
+        assert slots.keys() == opt.state[key].keys()
+        assert all(abs(opt.state[key][slot] - value) <= 1e-10 for slot, value in slots.items()), key
+
+
+def test_an_optimizer_carries_its_state_from_a_torch_run_into_an_object_run():
+    make, _ = STEP_OPTIMIZERS["sgd_decays"]
+    ref, ref_opt, _ = trained_with("object", make, "mean")
+    net, opt, _ = trained_with("torch", make, "mean")
+    for engine_net, engine_opt, engine in ((ref, ref_opt, "object"), (net, opt, "object")):
+        train(engine_net, X, CASES["softmax_cross_entropy"][2], loss="softmax_cross_entropy", optimizer=engine_opt,
+              epochs=2, batch_size=5, seed=5, engine=engine, progress=False)
+    assert np.abs(parameters(net) - parameters(ref)).max() <= 1e-10
+
+
+class HalfSGD(optim.SGD):
+    """A subclass: the engine cannot know its rule, so it steps through update() in numpy."""
+
+    def _delta(self, w, g, lr, state):
+        delta, state = super()._delta(w, g, lr, state)
+        return 0.5 * delta, state
+
+
+def test_an_optimizer_subclass_steps_through_its_own_update():
+    net, _, _ = trained_with("torch", lambda: HalfSGD(lr=0.3), "mean")
+    half, _, _ = trained_with("object", lambda: optim.SGD(lr=0.15), "mean")   # what HalfSGD(lr=0.3) does
+    plain, _, _ = trained_with("object", lambda: optim.SGD(lr=0.3), "mean")
+    assert np.abs(parameters(net) - parameters(half)).max() <= 1e-10
+    assert np.abs(parameters(net) - parameters(plain)).max() > 1e-3
+
+
+@pytest.mark.parametrize("name", ["plain_sgd_mean", "adam_weight_decay"])
+def test_frozen_parameters_stay_put_on_the_device_step_and_callback_edits_are_read(name):
+    make, reduction = STEP_OPTIMIZERS[name]
+
+    class Edit:
+        def on_epoch_end(self, net, history):
+            if history.epochs == 3:
+                net.set_weight("h2", "o3", 0.125)
+
+    frozen = [("x1", "o1"), "h2", ("h4", "o2")]
+    ref, _, _ = trained_with("object", make, reduction, freeze=frozen, callbacks=Edit())
+    net, _, _ = trained_with("torch", make, reduction, freeze=frozen, callbacks=Edit())
+    assert net.weight("x1", "o1") == 0.3 and net["h2"].bias == skip_net("softmax_cross_entropy")["h2"].bias
+    assert np.abs(parameters(net) - parameters(ref)).max() <= 1e-10
+
+
+def test_an_update_that_overflows_is_refused_and_named_as_the_fast_engine_names_it():
+    def exploding(engine):
+        net = Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+        with pytest.raises(DivergenceError) as info:   # a finite pass (∂E/∂w = 1e10), then w − 1e300·1e10
+            train(net, [[1e5], [1.0]], [[0.0], [0.0]], loss="squared_error", optimizer=optim.SGD(lr=1e300),
+                  epochs=2, batch_size=1, shuffle=False, engine=engine, progress=False)
+        return str(info.value), parameters(net)
+
+    (ref, ref_params), (err, params) = exploding("fast"), exploding("torch")
+    assert "x1 -> o1" in err and "became" in err
+    assert err == ref and params.tolist() == ref_params.tolist() == [1.0, 0.0]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("name", sorted(STEP_OPTIMIZERS))
+def test_the_device_step_on_cuda_gives_the_object_engines_weights(name):  # pragma: no cover - GPU only
+    make, reduction = STEP_OPTIMIZERS[name]
+    ref, ref_opt, _ = trained_with("object", make, reduction, freeze=[("x1", "o1")])
+    net, opt, _ = trained_with("torch", make, reduction, freeze=[("x1", "o1")], device="cuda")
+    assert np.abs(parameters(net) - parameters(ref)).max() <= 1e-10
+    assert set(opt.state) == set(ref_opt.state)

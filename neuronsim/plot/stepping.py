@@ -122,7 +122,7 @@ def _snapshot(net):
     loss terms explanations read."""
     neurons = [(n, n.z, n.a, n.delta, n.bias_grad) for n in net.neurons]
     grads = [(data, data.get("grad", 0.0)) for _, _, data in net.graph.edges(data=True)]
-    plan = net._current_plan()
+    plan = net.plan()
     return neurons, grads, plan, plan.last_loss
 
 
@@ -144,10 +144,10 @@ def _run(net, x, target, loss, by_edge, preserve, precision, what):
         raise NeuronsimTypeError(f"{what}: precision must be an integer from 1 to 17, got {shown(precision)}")
     plain, latex = _Text(precision), _Latex(precision)
     # the whole case is checked before the first step: a refused target must not cost a forward pass
-    plan = net._current_plan()
+    plan = net.plan()
     x = finite_vector(x, len(plan.inputs), "input x")
-    loss_checked, _ = net._checked_loss(plan, loss)
-    target = net._checked_target(plan, target, loss_checked)
+    loss_checked, _ = net.checked_loss(loss, plan)
+    target = net.checked_target(target, loss_checked, plan)
     saved = _snapshot(net) if preserve else None
     try:
         steps = forward_steps(net, x)

@@ -135,7 +135,7 @@ def best_of(repeats, fn, collect=False, warmup=True):
 SETTLE = 0.2
 
 
-def interleaved(repeats, fns, collect=False, warmup=True):
+def interleaved(repeats, fns, collect=False, warmup=True, settle=0.0):
     """Best wall time of each of ``fns`` (a dict name -> callable), calling them in turn.
 
     Alternating ours and the peers round by round makes the comparison fair on a busy machine:
@@ -143,7 +143,8 @@ def interleaved(repeats, fns, collect=False, warmup=True):
     freed after the clock stops (freeing a million-link graph is not part of building it); with
     ``collect``, a full garbage collection runs before every call, outside the clock. With
     ``warmup``, each is called once, untimed, first (compiling, exporting, first-call costs).
-    Each timed call starts after a pause of :data:`SETTLE` seconds.
+    With ``settle`` (seconds; :data:`SETTLE` for workloads whose peers use thread pools), each
+    timed call starts after that pause. Micro-workloads go without: the pause leaves caches cold.
     """
     if warmup:
         for fn in fns.values():
@@ -153,7 +154,8 @@ def interleaved(repeats, fns, collect=False, warmup=True):
         for name, fn in fns.items():
             if collect:
                 gc.collect()
-            time.sleep(SETTLE)
+            if settle:
+                time.sleep(settle)
             start = time.perf_counter()
             result = fn()
             best[name] = min(best[name], time.perf_counter() - start)

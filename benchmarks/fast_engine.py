@@ -23,7 +23,6 @@ Run alone:  python benchmarks/fast_engine.py [--only W1,W2,W3,build,digits] [--r
 (or with every other row: python benchmarks/run.py)
 """
 
-import argparse
 import contextlib
 import gc
 import inspect
@@ -495,15 +494,7 @@ def measure(chosen, repeats, scale=1.0):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated: " + ",".join(WORKLOADS))
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--scale", type=float, default=1.0, help="shrink the workloads (a smoke test)")
-    args = parser.parse_args(argv)
-    harness.set_threads()
-    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
-    harness.print_results(measure(chosen, args.repeats, args.scale),
-                          header=harness.machine_header(args.scale, args.repeats))
+    harness.script_main(__doc__, WORKLOADS, measure, argv)
 
 
 if __name__ == "__main__":

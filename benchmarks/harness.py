@@ -8,6 +8,7 @@ SKIP (a peer that is not installed). :func:`table` prints them; :func:`write_rea
 :func:`plot` write ``README.md`` and ``figures.png``.
 """
 
+import argparse
 import datetime
 import gc
 import math
@@ -16,10 +17,11 @@ import platform
 import sys
 import textwrap
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from neuronsim._gc import paused_gc  # noqa: F401  (builds are timed with GC paused as neuronsim pauses it)
 
 PASS, MISS, INFO, SKIP, ERROR = "PASS", "MISS", "INFO", "SKIP", "ERROR"
 
@@ -161,18 +163,6 @@ def interleaved(repeats, fns, collect=False, warmup=True, settle=0.0):
             best[name] = min(best[name], time.perf_counter() - start)
             del result
     return best
-
-
-@contextmanager
-def paused_gc():
-    """Pause the cyclic garbage collector, as neuronsim pauses it while it builds."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # --- optional peers and threads -------------------------------------------------------------------
@@ -420,3 +410,16 @@ def print_results(results, header=None, out=sys.stdout):
         print(file=out)
     print(table(results), file=out)
     print(summary(results), file=out)
+
+
+def script_main(doc, workloads, measure, argv=None):
+    """The command line of a benchmark script run alone: ``--only``, ``--repeats``, ``--scale``;
+    ``measure(chosen, repeats, scale)`` gives its results, printed under the machine header."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--only", default=",".join(workloads), help="comma-separated: " + ",".join(workloads))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--scale", type=float, default=1.0, help="shrink the workloads (a smoke test)")
+    args = parser.parse_args(argv)
+    set_threads()
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    print_results(measure(chosen, args.repeats, args.scale), header=machine_header(args.scale, args.repeats))

@@ -228,7 +228,7 @@ class _BatchedEngine:
                     np.add(w, delta, out=w)
                     self.bound += size
                     optimizer._commit_flat(self.keys, delta)
-                    engine._stepped_in_place()
+                    engine.stepped_in_place()
                     return None
                 with np.errstate(all="ignore"):
                     new = w + delta

@@ -261,6 +261,30 @@ class FastEngine:
         block.scratch, block.csr, block.csc = self._scratch, None, None
         return block
 
+    # --- the compiled layout, read by the torch export and by Network.compile ----------------
+
+    @property
+    def key(self):
+        """The plan key this engine was compiled for (a different :meth:`Network.plan` key
+        means the structure changed and the engine must be compiled anew)."""
+        return self._key
+
+    @property
+    def rows(self):
+        """Neuron names in the engine's row order: the inputs, then each level's neurons."""
+        return tuple(self._rows)
+
+    @property
+    def output_rows(self):
+        """Row numbers of the output neurons, in the network's output order (an int array)."""
+        return self._out_rows
+
+    @property
+    def levels(self):
+        """Per level: ``[d0, d1, groups, blocks]``, its rows ``d0:d1``, its ``(activation, r0,
+        r1)`` runs of rows and its blocks of links (see :meth:`describe`); read-only."""
+        return self._levels
+
     def describe(self):
         """A table of how the engine stores and runs its links, block by block.
 
@@ -590,8 +614,9 @@ class FastEngine:
         self._work = (self._key, {}, outputs, dense)
         return self._work
 
-    def _stepped_in_place(self):
-        """The flat weights changed in place: rebuild the blocks that are not views of them."""
+    def stepped_in_place(self):
+        """Tell the engine its flat weights (:attr:`params`) were changed in place, e.g. by an
+        optimizer step: it rebuilds the blocks that are not views of them."""
         work = self.__dict__.get("_work")
         if work is None or work[0] != self._key:
             work = self._pass_facts()

@@ -1146,7 +1146,7 @@ class Network:
         from .fast import FastEngine  # the fast engine builds on Network; imported late
 
         engine = self._engine
-        if engine is None or engine._key != self._current_plan().key:
+        if engine is None or engine.key != self.plan().key:
             engine = self._engine = FastEngine(self)
         else:
             engine.pull()  # the graph is the truth: start from its current weights

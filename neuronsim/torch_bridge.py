@@ -325,16 +325,16 @@ class NetworkModule(nn.Module if nn is not None else object):
         super().__init__()
         if engine is None:  # the fast engine's levels and blocks: one grouping, not two
             engine = net.compile()  # (training passes the engine it has just compiled: one pull)
-        rows, n_in = engine._rows, engine.n_inputs
+        rows, n_in = engine.rows, engine.n_inputs
         self.input_names = tuple(rows[:n_in])
-        self.output_names = tuple(rows[r] for r in engine._out_rows.tolist())
+        self.output_names = tuple(rows[r] for r in engine.output_rows.tolist())
         self.preprocessing = net.preprocessing
         # write_back's fast path: the same network, unchanged since export, takes the numbers
         # through its fast engine's own sync (push); the weak reference is dropped on pickling.
-        self._source = (weakref.ref(net), net._current_plan().key, engine.keys)
+        self._source = (weakref.ref(net), net.plan().key, engine.keys)
         self._ranges = {}  # parameter name -> its slice of the engine's flat parameter vector
         n_edges = len(engine.weights)
-        starts = [0] + [d0 for d0, *_ in engine._levels]
+        starts = [0] + [d0 for d0, *_ in engine.levels]
         forms, self._custom, custom_keys = _builtin_forms(), {}, {}
         # per level: (width, [(form name, lo, hi)], [(kind, block, source level, lo, hi, shape)])
         self._levels = []
@@ -344,7 +344,7 @@ class NetworkModule(nn.Module if nn is not None else object):
         def tensor(values, kind=dtype):  # a copy: never a view of the engine's arrays
             return torch.tensor(np.array(values), dtype=kind, device=device)
 
-        for k, (d0, d1, groups, blocks) in enumerate(engine._levels, start=1):
+        for k, (d0, d1, groups, blocks) in enumerate(engine.levels, start=1):
             width = d1 - d0
             level_groups = []
             for act, r0, r1 in groups:  # a group: neurons sharing one Activation object
@@ -383,7 +383,7 @@ class NetworkModule(nn.Module if nn is not None else object):
             self._levels.append((width, level_groups, level_blocks))
         # The outputs as (level, lo, hi) slices in output order, a run per contiguous stretch (a
         # layered network: one run, the whole last level, returned without a copy).
-        out_rows = engine._out_rows.tolist()
+        out_rows = engine.output_rows.tolist()
         level_of = [bisect.bisect_right(starts, r) - 1 for r in out_rows]
         runs = []
         for r, lv in zip(out_rows, level_of):
@@ -603,7 +603,7 @@ class NetworkModule(nn.Module if nn is not None else object):
     def _source_engine(self, net):
         """The exported network's fast engine when ``net`` is that network, structurally unchanged."""
         source = getattr(self, "_source", None)
-        if source is None or source[0]() is not net or net._current_plan().key != source[1]:
+        if source is None or source[0]() is not net or net.plan().key != source[1]:
             return None
         try:
             engine = net.compile()

@@ -137,6 +137,18 @@ def isolated_registries(monkeypatch):
     monkeypatch.setattr(losses, "_REGISTRY", dict(losses._REGISTRY))
 
 
+def chain_net(*links, activations_=None):
+    """x1 -> ... a chain or small DAG given as (src, dst, weight), every unit identity unless
+    ``activations_`` says otherwise; biases 0."""
+    names = []
+    for src, dst, _ in links:
+        names += [n for n in (src, dst) if n not in names]
+    acts = activations_ or {}
+    return Network.from_spec({
+        "neurons": [{"name": n, "activation": acts.get(n, "identity")} for n in names],
+        "edges": [[s, d, w] for s, d, w in links]})
+
+
 # --- plotting helpers ----------------------------------------------------------------------------
 
 @pytest.fixture

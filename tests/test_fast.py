@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import neuronsim
+from conftest import chain_net
 from neuronsim import activations, losses
 from neuronsim.errors import NeuronsimError, NeuronsimTypeError, NonFiniteError, ShapeError, ValueRangeError
 
@@ -342,17 +343,6 @@ def test_fast_training_interrupted_by_an_exception_leaves_the_graph_current():
 
 
 # --- no silent NaN or infinity (issue 2, batched engine) ---------------------------------------
-
-def chain_net(*links, activations_=None):
-    """x1 -> ... a chain or small DAG given as (src, dst, weight), every unit identity unless
-    ``activations_`` says otherwise; biases 0."""
-    names = []
-    for src, dst, _ in links:
-        names += [n for n in (src, dst) if n not in names]
-    acts = activations_ or {}
-    return neuronsim.Network.from_spec({
-        "neurons": [{"name": n, "activation": acts.get(n, "identity")} for n in names],
-        "edges": [[s, d, w] for s, d, w in links]})
 
 
 def plus_minus_net():

@@ -6,20 +6,9 @@ import numpy as np
 import pytest
 
 import neuronsim
+from conftest import chain_net
 from neuronsim import losses, optim
 from neuronsim.errors import DivergenceError, NonFiniteError, TrainingError
-
-
-def chain_net(*links, activations_=None):
-    """A small DAG given as (src, dst, weight), every unit identity unless ``activations_``
-    says otherwise; biases 0."""
-    names = []
-    for src, dst, _ in links:
-        names += [n for n in (src, dst) if n not in names]
-    acts = activations_ or {}
-    return neuronsim.Network.from_spec({
-        "neurons": [{"name": n, "activation": acts.get(n, "identity")} for n in names],
-        "edges": [[s, d, w] for s, d, w in links]})
 
 
 def run_batch(net, X, Y, loss="squared_error", rows=None):

@@ -446,7 +446,7 @@ class FastEngine:
         The pass runs in work arrays kept per batch size (:meth:`_work_for`; the outputs
         returned are a copy) and is tested for finiteness once, the loss and every z, a and δ
         in one sum; when that fails, the culprit is named as :meth:`forward` and
-        :meth:`backward` would name it (and the gradients are partial).
+        :meth:`backward` would name it (and the gradients are left at zero).
 
         Examples
         --------
@@ -465,7 +465,13 @@ class FastEngine:
             # One test for the whole pass: the loss and every non-input z, a and δ (side by side in
             # work[0]); the culprit is looked for only when it fails.
             if not math.isfinite(value + np.add.reduce(work[2], axis=None)):
-                self._refuse_pass(YT, loss, vfused, rows)
+                try:
+                    self._refuse_pass(YT, loss, vfused, rows)
+                except NonFiniteError:
+                    # no partial (perhaps infinite) gradients left for a sync to write into the
+                    # graph: zero, as the object engine leaves them after a refused pass
+                    self.grads[:] = 0.0
+                    raise
         return out, value
 
     def evaluate_batch(self, XT, YT, loss, vfused):

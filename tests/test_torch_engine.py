@@ -302,3 +302,14 @@ def test_the_device_step_on_cuda_gives_the_object_engines_weights(name):  # prag
     net, opt, _ = trained_with("torch", make, reduction, freeze=[("x1", "o1")], device="cuda")
     assert np.abs(parameters(net) - parameters(ref)).max() <= 1e-10
     assert set(opt.state) == set(ref_opt.state)
+
+
+def test_after_a_pass_overflows_the_graph_holds_finite_weights_and_zero_gradients_on_torch():
+    net = Network.from_spec([("identity", 2), ("identity", 3), ("identity", 1)], seed=0)
+    X, Y = np.array([[1.0, 2.0], [1e308, 1e308], [0.5, 0.5]]), np.array([[1.0], [2.0], [0.0]])
+    with pytest.raises(DivergenceError, match="input row 1"):
+        train(net, X, Y, loss="squared_error", optimizer=optim.SGD(lr=0.1), epochs=1, batch_size=1,
+              shuffle=False, progress=False, engine="torch")
+    edges = list(net.graph.edges(data=True))
+    assert all(np.isfinite(data["weight"]) for _, _, data in edges)
+    assert [data["grad"] for _, _, data in edges] == [0.0] * len(edges)

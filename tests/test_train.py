@@ -719,3 +719,15 @@ def test_metrics_refuse_empty_arrays_rather_than_returning_nan():
     for metric in (neuronsim.metrics.accuracy, neuronsim.metrics.mse, neuronsim.metrics.max_error):
         with pytest.raises(ShapeError, match="at least one row"):
             metric(np.zeros((0, 1)), np.zeros((0, 1)))
+
+
+@pytest.mark.parametrize("engine", ["object", "fast"])
+def test_after_a_pass_overflows_the_graph_holds_finite_weights_and_zero_gradients(engine):
+    net = neuronsim.Network.from_spec([("identity", 2), ("identity", 3), ("identity", 1)], seed=0)
+    X, Y = np.array([[1.0, 2.0], [1e308, 1e308], [0.5, 0.5]]), np.array([[1.0], [2.0], [0.0]])
+    with pytest.raises(DivergenceError, match="input row 1"):
+        train(net, X, Y, loss="squared_error", optimizer=optim.SGD(lr=0.1), epochs=1, batch_size=1,
+              shuffle=False, progress=False, engine=engine)
+    edges = list(net.graph.edges(data=True))
+    assert all(math.isfinite(data["weight"]) for _, _, data in edges)
+    assert [data["grad"] for _, _, data in edges] == [0.0] * len(edges)

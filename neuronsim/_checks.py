@@ -128,7 +128,8 @@ def network(net, what):
     bottom of the package and imports nothing above :mod:`neuronsim.errors` (see the
     architecture page of the guide).
     """
-    if not hasattr(net, "graph") or not all(callable(getattr(net, name, None)) for name in _NETWORK_METHODS):
+    if isinstance(net, type) or not hasattr(net, "graph") or not all(
+            callable(getattr(net, name, None)) for name in _NETWORK_METHODS):
         raise NeuronsimTypeError(f"{what} takes a Network, got {type(net).__name__}")
     return net
 

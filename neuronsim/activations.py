@@ -175,6 +175,23 @@ class Activation:
     def __repr__(self):
         return f"Activation({self.name!r})"
 
+    # An activation is a pair of functions: copies of a network share it, never copy it, so a
+    # registered activation stays the registered one (fused losses, saving and the engines
+    # treat the copy exactly as the original).
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        """Pickled by name when registered (unpickling looks the name up again)."""
+        if _REGISTRY.get(self.name) is not self:
+            raise NeuronsimTypeError(
+                f"activation {shown(self.name)} is not the registered one of that name and cannot be "
+                "pickled (its functions may be lambdas); register it, or save the network with neuronsim.save")
+        return (get, (self.name,))
+
 
 def _positional_arity(fn):
     try:

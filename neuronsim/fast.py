@@ -46,7 +46,7 @@ A refused :meth:`FastEngine.forward` leaves no batch for :meth:`FastEngine.backw
 Training batches (:meth:`FastEngine.run_batch`) run forward and backward in work arrays kept
 per batch size and test the whole pass once — the loss and every z, a and δ in one sum — and
 look for the culprit only when that test fails, raising the same errors in the same order
-(forward, loss, δ); the gradients of a refused batch are then partial.
+(forward, loss, δ); the gradients of a refused batch are then left at zero.
 
 Examples
 --------
@@ -155,12 +155,16 @@ class FastEngine:
             self._compile()
 
     def __getstate__(self):
-        # A copy compiles afresh from (a copy of) its network: numpy would copy the parameter
-        # vector and its weight and bias views apart, and the copy would train the wrong array.
-        return {"net": self.net}
+        # A copy compiles afresh from (a copy of) its network, then takes the engine's own
+        # numbers (set_params not pushed yet, gradients): numpy would copy the parameter vector
+        # and its weight and bias views apart, and the copy would train the wrong array.
+        return {"net": self.net, "params": self.params.copy(), "grads": self.grads.copy()}
 
     def __setstate__(self, state):
         self.__init__(state["net"])
+        self.params[:] = state["params"]
+        self.grads[:] = state["grads"]
+        self._refresh()
 
     # --- compilation --------------------------------------------------------------------------
 
@@ -588,7 +592,14 @@ class FastEngine:
         """The loss's fused numpy forms when every output neuron has the same activation."""
         if len(self._out_acts) != 1:
             return None
-        return loss.vfused.get(next(iter(self._out_acts)))
+        name = next(iter(self._out_acts))
+        # a fused form is the calculus of the registered activation of that name, not of any
+        # activation sharing its name (as Network.checked_loss decides)
+        registered = _activations.get(name) if name in loss.vfused else None
+        outputs = (self._neurons[r - self.n_inputs] for r in self._out_rows.tolist())
+        if registered is None or not all(neuron.activation is registered for neuron in outputs):
+            return None
+        return loss.vfused[name]
 
     def _work_for(self, n):
         """Work arrays for training batches of ``n`` cases, made once per batch size and reused
@@ -746,15 +757,17 @@ class FastEngine:
         bad = ~(np.isfinite(Z[first:]) & np.isfinite(A[first:]))
         case = int(np.flatnonzero(bad.any(axis=0))[0])
         for name, r in self._order():
-            if bad[r - first, case] and not self._spoiled_by_a_missing_link(name, case, A, XT):
+            # a z that is finite with an a that is not: this neuron's activation overflowed
+            passed_over = not math.isfinite(Z[r, case]) and self._spoiled_by_a_missing_link(name, case, A, XT)
+            if bad[r - first, case] and not passed_over:
                 raise NonFiniteError(
                     f"the forward pass overflowed on input row {_row(rows, case)}: neuron {name!r} has "
                     f"z = {float(Z[r, case])!r}, a = {float(A[r, case])!r} (inputs and weights are finite)")
         raise NonFiniteError(f"the forward pass overflowed on input row {_row(rows, case)}")  # not reached
 
     def _spoiled_by_a_missing_link(self, name, case, A, XT):
-        """Whether neuron ``name``'s z, summed over its own links alone, is finite: then its
-        non-finite value in the pass came from a masked block's 0 (a missing link) times an
+        """Whether neuron ``name``'s z, summed over its own links alone, is finite (asked of a
+        neuron whose z in the pass is not): then its non-finite value in the pass came from a masked block's 0 (a missing link) times an
         activation that overflowed upstream (0 · inf = nan), and the culprit is that upstream
         neuron, not this one (as the object engine, which only walks real links, finds)."""
         if XT is None:

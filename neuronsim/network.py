@@ -1107,7 +1107,7 @@ class Network:
 
     def checked_target(self, target, loss, plan=None):
         """``target`` as a list of one finite float per output of ``plan`` (default
-        :meth:`plan`), in the range ``loss`` (a :class:`~neuronsim.losses.Loss`) accepts.
+        :meth:`plan`), in the range ``loss`` (a :class:`~neuronsim.losses.Loss` or its name) accepts.
 
         Raises
         ------
@@ -1121,11 +1121,16 @@ class Network:
         >>> net.checked_target([1], loss)
         [1.0]
         """
+        if not isinstance(loss, _losses.Loss):   # a name: the Loss it names (a LossError if none)
+            loss = _losses.get(loss)
         return self._checked_target(self._current_plan() if plan is None else plan, target, loss)
 
     # The object engine's loops, for callers that checked their inputs already (no extra call on
     # the hot path): ``Network.run_forward(plan, x, row=None)`` returns the outputs and
     # ``Network.run_backward(plan, target, loss, fused)`` the case's loss, accumulating gradients.
+    # Unchecked: ``plan`` must be the current ``net.plan()`` (a plan from before a structural
+    # edit walks the old links), ``x`` exactly one float per input, ``target`` and ``fused``
+    # from checked_target/checked_loss; public callers use forward/backward.
     run_forward = _forward
     run_backward = _backward
 

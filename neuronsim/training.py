@@ -136,7 +136,8 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
         "cuda:1", ...). A device that does not exist here is a TrainingError; a value that is
         neither a str nor a torch.device, a NeuronsimTypeError.
     blas_threads : int >= 1, "auto" or None, default "auto"
-        Only with ``engine="fast"``: how many threads numpy's BLAS (the matrix products) may
+        Only with ``engine="fast"`` (an int with another engine is a TrainingError; "auto" and
+        None are accepted and do nothing there): how many threads numpy's BLAS (the matrix products) may
         use during this run, restored when it ends (needs the ``threadpoolctl`` package). None
         leaves BLAS as it is. "auto" limits it to one thread while the machine is busy (its
         one-minute load average at least its number of CPUs plus one: more runnable threads than
@@ -233,6 +234,9 @@ def train(net, X, Y, *, loss=None, optimizer=None, epochs, batch_size=None, redu
         raise NeuronsimTypeError(
             f"progress must be True or False, got {type(progress).__name__} {shown(progress)}")
     threads = _checked_blas_threads(blas_threads)
+    if isinstance(threads, int) and engine != "fast":
+        raise TrainingError(f"blas_threads={threads} is for engine='fast' (the numpy matrix products); "
+                            f"engine={shown(engine)} does not use it")
     scaler = _checked_preprocessing(net, X, preprocessing)
     X, Y, validation = _inputs_seen(net, scaler, X, Y, validation)
     run = _Run(net, X, Y, default_loss(net, Y) if loss is None else loss,
@@ -454,14 +458,20 @@ class _Run:
             if self.hooks["on_train_begin"]:
                 self.engine.resync()  # a hook may have edited weights or structure
             reason = "max_epochs"
+            diverged = False
             try:
                 for epoch in range(1, self.epochs + 1):
                     stopped = self._epoch(epoch, history, bar)
                     if stopped:
                         reason = stopped
                         break
+            except DivergenceError:
+                diverged = True
+                raise
             finally:
                 self.engine.sync()  # however training stops, the graph ends up current
+                if diverged:
+                    _zero_gradients_unless_finite(self.net)
             if self.early and self.early.restore_best and reason in ("early_stopping", "max_epochs"):
                 _restore(self.net, self.best[2])
             history.stop_reason = reason
@@ -613,6 +623,20 @@ class _Run:
             if fn(self.net, history) is True:
                 stop = True
         return stop
+
+
+def _zero_gradients_unless_finite(net):
+    """After a step that diverged: when the batch's gradients themselves overflowed, the graph
+    gets none of them (all zero, as after a refused pass), not infinities; finite ones stay."""
+    graph = net.graph
+    grads = [data["grad"] for _, _, data in graph.edges(data=True)]
+    grads += [graph._node[name]["neuron"].bias_grad for name in graph]
+    if all_finite(np.array(grads, dtype=float)):
+        return
+    for _, _, data in graph.edges(data=True):
+        data["grad"] = 0.0
+    for name in graph:
+        graph._node[name]["neuron"].bias_grad = 0.0
 
 
 def _step(engine, optimizer, lr, divisor):

@@ -496,10 +496,33 @@ def test_a_copied_engine_computes_from_its_own_network_copy():
     net = neuronsim.Network.from_spec([("identity", 2), ("sigmoid", 3), ("identity", 1)], seed=1)
     engine = net.compile()
     X = np.array([[0.5, -1.0], [2.0, 0.25]])
+    engine.set_params(np.arange(len(engine.keys), dtype=float))  # not pushed to the graph yet
     twin = copy.deepcopy(engine)
     assert twin.net is not net
+    np.testing.assert_array_equal(twin.params, engine.params)
+    np.testing.assert_array_equal(twin.grads, engine.grads)
+    engine.push()
+    twin.push()
     np.testing.assert_array_equal(twin.forward(X), engine.forward(X))
     assert np.shares_memory(twin.weights, twin.params)
     twin.net.graph.edges["x1", "h1"]["weight"] = 7.0
     twin.pull()
     assert net.graph.edges["x1", "h1"]["weight"] != 7.0
+
+
+def test_an_activation_that_only_shares_a_registered_name_gets_no_fused_loss():
+    import math
+
+    from neuronsim.activations import Activation
+
+    steep = Activation("sigmoid", lambda z: 1 / (1 + math.exp(-2 * z)), lambda z, a: 2 * a * (1 - a))
+    net = neuronsim.Network()
+    net.add_neuron("x1", "identity")
+    net.add_neuron("o1", steep)
+    net.connect("x1", "o1", 0.5)
+    expected = net.loss([1.5], [0.0], "binary_cross_entropy")
+    engine = net.compile()
+    loss, vfused = engine.loss_forms("binary_cross_entropy")
+    assert vfused is None
+    _, value = engine.run_batch(np.array([[1.5]]), np.array([[0.0]]), loss, vfused)
+    assert value == pytest.approx(expected, rel=1e-12)

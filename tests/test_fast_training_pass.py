@@ -225,3 +225,22 @@ def test_an_sgd_subclass_with_its_own_delta_is_stepped_with_it():
                         engine="fast", progress=False)
         nets.append(net.parameters())
     assert np.allclose(nets[0], nets[1], rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("where", ["h1", "o1"])
+def test_an_activation_that_overflows_on_a_finite_z_is_the_culprit_named(where):
+    import math
+
+    from neuronsim.activations import Activation
+
+    expo = Activation("expo", math.exp, lambda z, a: a, vf=np.exp, vdf=lambda z, a: a)
+    net = chain_net(("x1", "h1", 1.0), ("h1", "o1", 1.0), activations_={where: expo})
+    with pytest.raises(NonFiniteError, match=f"input row 1: neuron '{where}' has z = 2000.0, a = inf"):
+        net.compile().forward(np.array([[1.0], [2000.0]]))
+
+
+@pytest.mark.parametrize("engine", ["object", "torch"])
+def test_a_blas_thread_count_with_another_engine_is_refused(engine):
+    net = chain_net(("x1", "o1", 1.0))
+    with pytest.raises(TrainingError, match="blas_threads=1 is for engine='fast'"):
+        neuronsim.train(net, [[1.0]], [[1.0]], epochs=1, progress=False, engine=engine, blas_threads=1)

@@ -169,3 +169,40 @@ def test_a_deep_copy_walks_its_own_graph(walked_first):
     assert twin.forward([0.5, -0.5]) != net.forward([0.5, -0.5])
     twin.backward([1.0])
     assert net.graph.edges["h1", "o1"]["grad"] == 0.0 and twin.graph.edges["h1", "o1"]["grad"] != 0.0
+
+
+def test_a_deep_copy_keeps_the_registered_activations_so_a_fused_loss_gives_the_originals_numbers():
+    import copy
+
+    net = Network.from_spec([("identity", 1), ("sigmoid", 1)], init="constant")
+    net.graph.edges["x1", "o1"]["weight"] = 1.0
+    twin = copy.deepcopy(net)
+    assert twin["o1"].activation is net["o1"].activation
+    for each in (net, twin):
+        each.zero_grad()
+        each.forward([40.0])
+    assert twin.backward([0.0], "binary_cross_entropy") == net.backward([0.0], "binary_cross_entropy") == 40.0
+    assert twin.gradients() == net.gradients()
+
+
+def test_a_network_pickles_by_its_activations_names():
+    import pickle
+
+    net = Network.from_spec([("identity", 2), ("tanh", 2), ("sigmoid", 1)], seed=0)
+    net.compile()
+    twin = pickle.loads(pickle.dumps(net))
+    assert twin.forward([0.5, 1.0]) == net.forward([0.5, 1.0])
+    assert twin["o1"].activation is net["o1"].activation
+
+
+def test_an_unregistered_activation_refuses_pickling_naming_it():
+    import pickle
+
+    from neuronsim.activations import Activation
+
+    net = Network()
+    net.add_neuron("x1", "identity")
+    net.add_neuron("o1", Activation("double", lambda z: 2 * z, lambda z, a: 2.0))
+    net.connect("x1", "o1", 1.0)
+    with pytest.raises(NeuronsimTypeError, match="'double' is not the registered one"):
+        pickle.dumps(net)

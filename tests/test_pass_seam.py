@@ -104,3 +104,15 @@ def test_the_network_type_check_tests_by_duck_type_without_importing_network():
     for value, kind in ([1, 2], "list"), ({"graph": 1}, "dict"), (nx.DiGraph(), "DiGraph"):
         with pytest.raises(NeuronsimTypeError, match=f"f\\(\\) takes a Network, got {kind}"):
             _checks.network(value, "f()")
+
+
+def test_the_network_type_check_refuses_the_network_class_itself():
+    with pytest.raises(NeuronsimTypeError, match="takes a Network, got type"):
+        _checks.network(neuronsim.Network, "to_networkx()")
+
+
+def test_checked_target_takes_a_loss_by_name():
+    net = neuronsim.Network.from_spec([("identity", 2), ("sigmoid", 1)], init="constant")
+    assert net.checked_target([1], "binary_cross_entropy") == [1.0]
+    with pytest.raises(LossError, match="unknown"):
+        net.checked_target([1], "no_such_loss")

@@ -731,3 +731,16 @@ def test_after_a_pass_overflows_the_graph_holds_finite_weights_and_zero_gradient
     edges = list(net.graph.edges(data=True))
     assert all(math.isfinite(data["weight"]) for _, _, data in edges)
     assert [data["grad"] for _, _, data in edges] == [0.0] * len(edges)
+
+
+@pytest.mark.parametrize("engine", ["object", "fast"])
+def test_gradients_that_overflow_on_a_finite_pass_are_not_stored_in_the_graph(engine):
+    net = neuronsim.Network.from_spec([("identity", 1), ("identity", 1)], seed=0)
+    net.set_weight("x1", "o1", 1e-150)
+    before = net.parameters()
+    with pytest.raises(DivergenceError, match="weight of edge x1 -> o1 became"):
+        train(net, np.array([[1e250], [1.0]]), np.array([[0.0], [0.0]]), loss="squared_error",
+              optimizer=optim.SGD(lr=0.1), epochs=1, batch_size=2, shuffle=False, progress=False,
+              engine=engine, reduction="sum")
+    assert net.parameters() == before
+    assert net.graph.edges["x1", "o1"]["grad"] == 0.0 and net["o1"].bias_grad == 0.0

@@ -43,8 +43,39 @@ def finite_float(value, what):
     return value
 
 
+_FLOAT64 = np.dtype(np.float64)
+
+
 def finite_vector(values, length, what):
-    """A list of ``length`` finite floats from any sequence or 1-D array."""
+    """A list of ``length`` finite floats from any sequence or 1-D array.
+
+    The usual case of a pass goes fast: a list or tuple of Python floats, or a 1-D float64
+    array, costs one type test per value and one finiteness test of their sum; anything else,
+    or a sum that is not finite (a NaN, an infinity, or finite values whose sum overflows), is
+    checked value by value, naming the culprit.
+
+    Examples
+    --------
+    >>> finite_vector((0.5, -1.0), 2, "input x"), finite_vector(np.array([2.0]), 1, "target")
+    ([0.5, -1.0], [2.0])
+    >>> finite_vector([0.5, float("nan")], 2, "input x")
+    Traceback (most recent call last):
+    ...
+    neuronsim.errors.ValueRangeError: input x[1] must be finite, got nan
+    """
+    kind = type(values)
+    if kind is list or kind is tuple:
+        if len(values) == length:
+            for value in values:
+                if type(value) is not float:
+                    break
+            else:
+                if math.isfinite(sum(values)):
+                    return list(values)
+    elif kind is np.ndarray and values.dtype is _FLOAT64 and values.shape == (length,):
+        floats = values.tolist()
+        if math.isfinite(sum(floats)):
+            return floats
     if isinstance(values, (str, bytes, Mapping, Set)) or not hasattr(values, "__len__"):
         raise NeuronsimTypeError(
             f"{what} must be a sequence of {length} numbers, got {type(values).__name__}"

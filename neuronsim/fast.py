@@ -275,7 +275,15 @@ class FastEngine:
 
     @property
     def rows(self):
-        """Neuron names in the engine's row order: the inputs, then each level's neurons."""
+        """Neuron names in the engine's row order: the inputs, then each level's neurons.
+
+        Examples
+        --------
+        >>> import neuronsim
+        >>> engine = neuronsim.Network.from_spec([("identity", 2), ("tanh", 2), ("identity", 1)]).compile()
+        >>> engine.rows, engine.output_rows.tolist(), [(d0, d1) for d0, d1, *_ in engine.levels]
+        (('x1', 'x2', 'h1', 'h2', 'o1'), [4], [(2, 4), (4, 5)])
+        """
         return tuple(self._rows)
 
     @property
@@ -353,11 +361,6 @@ class FastEngine:
 
     # --- syncing with the graph ---------------------------------------------------------------
 
-    def _ensure_compiled(self):
-        if self.net.plan().key != self._key:
-            with paused_gc():
-                self._compile()
-
     def pull(self):
         """Read weights and biases from the graph into the engine's arrays.
 
@@ -430,8 +433,20 @@ class FastEngine:
 
     def ensure_compiled(self):
         """Recompile when the network's structure changed since the last compile (its
-        ``net.plan().key``); otherwise keep the arrays. The weights are read by :meth:`pull`."""
-        self._ensure_compiled()
+        ``net.plan().key``); otherwise keep the arrays. The weights are read by :meth:`pull`.
+
+        Examples
+        --------
+        >>> import neuronsim
+        >>> net = neuronsim.Network.from_spec([("identity", 2), ("identity", 1)], init="constant")
+        >>> engine = net.compile()
+        >>> net.add_neuron("h1", "identity").bias = 0.5; net.connect("x1", "h1", 1.0)
+        >>> engine.ensure_compiled(); engine.keys[-1], engine.key == net.plan().key
+        ('h1', True)
+        """
+        if self.net.plan().key != self._key:
+            with paused_gc():
+                self._compile()
 
     def loss_forms(self, loss):
         """``(Loss, vfused)`` for batch passes: the loss checked against the network's outputs
@@ -481,7 +496,17 @@ class FastEngine:
     def evaluate_batch(self, XT, YT, loss, vfused):
         """``(summed loss, outputs)`` of a forward pass over the checked, neuron-major ``XT``
         and ``YT`` (no gradient is touched); a NonFiniteError when an output or the loss
-        overflowed (naming the row)."""
+        overflowed (naming the row).
+
+        Examples
+        --------
+        >>> import numpy as np, neuronsim
+        >>> net = neuronsim.Network.from_spec([("identity", 2), ("identity", 1)], init="constant")
+        >>> engine = net.compile()
+        >>> loss, vfused = engine.loss_forms("squared_error")
+        >>> engine.evaluate_batch(np.array([[1.0], [2.0]]), np.array([[1.0]]), loss, vfused)  # ½(3 − 1)²
+        (2.0, array([[3.]]))
+        """
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             out = self._forward(XT)
             if vfused is not None:
@@ -496,7 +521,18 @@ class FastEngine:
     def write_params(self, values, where=slice(None)):
         """Store ``values`` (finite floats, checked by the caller) at positions ``where`` of
         :attr:`params` (in :attr:`keys` order); the graph is written at the next :meth:`push`.
-        :meth:`set_params` is the checked form."""
+        :meth:`set_params` is the checked form.
+
+        Examples
+        --------
+        >>> import neuronsim
+        >>> net = neuronsim.Network.from_spec([("identity", 1), ("identity", 1)], init="constant")
+        >>> engine = net.compile()
+        >>> engine.write_params([2.0], slice(0, 1)); net.graph.edges["x1", "o1"]["weight"]
+        1.0
+        >>> engine.push(); net.graph.edges["x1", "o1"]["weight"]
+        2.0
+        """
         self.params[where] = values
         self._refresh()
 
@@ -524,7 +560,7 @@ class FastEngine:
         ...
         neuronsim.errors.NonFiniteError: the forward pass overflowed on input row 1: neuron 'o1' has z = inf, a = inf (inputs and weights are finite)
         """
-        self._ensure_compiled()
+        self.ensure_compiled()
         self.pull()
         XT = self._check_batch(X, self.n_inputs, "X")
         self._cache = None  # a refused pass leaves no batch behind
@@ -650,9 +686,8 @@ class FastEngine:
         n_in = self.n_inputs
         if work is None:
             AZ = np.empty((2, len(self._rows), XT.shape[1]))   # a and z side by side: one test
-            scratch = None
         else:
-            AZ, scratch = work[0][:2], work[0][2]   # δ's rows are free until the backward pass
+            AZ = work[0][:2]
         A, Z = AZ[0], AZ[1]
         biases, b0, weights = self.biases, self._b0, self.weights
         for d0, d1, groups, blocks in self._levels:
@@ -668,11 +703,10 @@ class FastEngine:
             for block in rest:
                 _block_forward(block, XT if block.s1 <= n_in else A, z, weights)
             for act, r0, r1 in groups:
-                kernel = _ACTIVATE.get(act.vf)
-                if kernel is None:
+                if act.vf_into is None:
                     A[r0:r1] = act.vf(Z[r0:r1])
                 else:
-                    kernel(Z[r0:r1], A[r0:r1], None if scratch is None else scratch[r0:r1])
+                    act.vf_into(Z[r0:r1], A[r0:r1])
         if work is None and not all_finite(AZ[:, n_in:]):  # inputs are finite (checked at the door)
             self._refuse_forward(Z, A, rows, XT)
         self._cache = (self._key, XT, A, Z)
@@ -711,11 +745,10 @@ class FastEngine:
         weights, weight_grads, bias_grads, b0 = self.weights, self.weight_grads, self.bias_grads, self._b0
         for d0, d1, groups, blocks in reversed(self._levels):
             for act, r0, r1 in groups:
-                kernel = _DELTA.get(act.vdf)
-                if kernel is None:
+                if act.vdf_into is None:
                     np.multiply(act.vdf(Z[r0:r1], A[r0:r1]), dA[r0:r1], out=D[r0:r1])
                 else:
-                    kernel(Z[r0:r1], A[r0:r1], dA[r0:r1], D[r0:r1])
+                    act.vdf_into(Z[r0:r1], A[r0:r1], dA[r0:r1], D[r0:r1])
             if vfused is not None:
                 mine = (out >= d0) & (out < d1)
                 D[out[mine]] += own_delta[mine]
@@ -820,50 +853,6 @@ def _row(rows, case):
     if isinstance(rows, slice):
         return range(rows.stop)[rows][case]
     return int(rows[case])
-
-
-# In-place forms of the built-in activations' numpy functions for the passes, keyed by the
-# function they stand for and computing its numbers without temporaries: vf(z) written into a
-# (``scratch``, when given, is free space of the same shape), and vdf(z, a) * dA written into d.
-# They run under np.errstate(over="ignore") (every pass does).
-
-def _sigmoid_into(z, a, scratch):
-    # 1 / (1 + e^−z): for z < −709 e^−z overflows to inf and the quotient is 0.0, where σ(z) is
-    # below 1e−308 — the same number to within 1e−308, and 4x faster than selecting between the
-    # forms for z ≥ 0 and z < 0 (as the scalar sigmoid does); within an ulp or two elsewhere.
-    np.negative(z, out=a)
-    np.exp(a, out=a)
-    np.add(a, 1.0, out=a)
-    np.divide(1.0, a, out=a)
-
-
-def _sigmoid_delta(z, a, dA, d):
-    np.subtract(1.0, a, out=d)
-    np.multiply(a, d, out=d)               # a (1 − a)
-    np.multiply(d, dA, out=d)
-
-
-def _tanh_delta(z, a, dA, d):
-    np.multiply(a, a, out=d)
-    np.subtract(1.0, d, out=d)             # 1 − a²
-    np.multiply(d, dA, out=d)
-
-
-def _builtin_kernels():
-    get = _activations.get
-    sigmoid, tanh, identity, relu = (get(name) for name in ("sigmoid", "tanh", "identity", "relu"))
-    activate = {sigmoid.vf: _sigmoid_into,
-                tanh.vf: lambda z, a, scratch: np.tanh(z, out=a),
-                identity.vf: lambda z, a, scratch: np.copyto(a, z),
-                relu.vf: lambda z, a, scratch: np.maximum(z, 0.0, out=a)}
-    delta = {sigmoid.vdf: _sigmoid_delta,
-             tanh.vdf: _tanh_delta,
-             identity.vdf: lambda z, a, dA, d: np.copyto(d, dA),        # 1 · dA
-             relu.vdf: lambda z, a, dA, d: np.multiply(z > 0, dA, out=d)}
-    return activate, delta
-
-
-_ACTIVATE, _DELTA = _builtin_kernels()
 
 
 def _contiguous_groups(graph, members, d0):

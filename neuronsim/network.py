@@ -123,7 +123,7 @@ class Network:
         Available while a network is being built too (before it has inputs and outputs).
         """
         try:
-            return list(self._current_plan().order)
+            return list(self.plan().order)
         except CycleError:
             raise
         except TopologyError:
@@ -133,12 +133,12 @@ class Network:
     @property
     def inputs(self):
         """The input neurons, in order (explicit, or those with no upstream link)."""
-        return list(self._current_plan().inputs)
+        return list(self.plan().inputs)
 
     @property
     def outputs(self):
         """The output neurons, in order (explicit, or those with no downstream link)."""
-        return list(self._current_plan().outputs)
+        return list(self.plan().outputs)
 
     def edges(self):
         """``(src, dst, weight)`` for every link, in parameter order (see :meth:`parameter_keys`).
@@ -150,7 +150,7 @@ class Network:
         [('x1', 'o1', 1.0)]
         """
         return [(src.name, neuron.name, edge["weight"])
-                for neuron, incoming in self._current_plan().forward for src, edge in incoming]
+                for neuron, incoming in self.plan().forward for src, edge in incoming]
 
     # --- structural edits ---------------------------------------------------------------------
 
@@ -325,7 +325,7 @@ class Network:
         [('x1', 'o1'), ('x2', 'o1'), 'o1']
         """
         keys = []
-        for neuron, incoming in self._current_plan().forward:
+        for neuron, incoming in self.plan().forward:
             keys.extend((src.name, neuron.name) for src, _ in incoming)
             keys.append(neuron.name)
         return keys
@@ -333,7 +333,7 @@ class Network:
     def parameters(self):
         """Current weights and biases as a list of floats, in :meth:`parameter_keys` order."""
         values = []
-        for neuron, incoming in self._current_plan().forward:
+        for neuron, incoming in self.plan().forward:
             values.extend(edge["weight"] for _, edge in incoming)
             values.append(neuron._bias)
         return values
@@ -341,7 +341,7 @@ class Network:
     def gradients(self):
         """Accumulated ∂C/∂w and ∂C/∂b as a list of floats, in :meth:`parameter_keys` order."""
         values = []
-        for neuron, incoming in self._current_plan().forward:
+        for neuron, incoming in self.plan().forward:
             values.extend(edge["grad"] for _, edge in incoming)
             values.append(neuron.bias_grad)
         return values
@@ -354,7 +354,7 @@ class Network:
         ShapeError
             Wrong number of values.
         """
-        plan = self._current_plan()
+        plan = self.plan()
         expected = sum(len(incoming) + 1 for _, incoming in plan.forward)
         values = finite_vector(values, expected, "parameters")
         i = 0
@@ -406,8 +406,8 @@ class Network:
         ...
         neuronsim.errors.NonFiniteError: neuron 'h1': z = b + Σ w·a overflowed to inf
         """
-        plan = self._current_plan()
-        return self._forward(plan, _finite_row(x, len(plan.inputs), "input x"))
+        plan = self.plan()
+        return self._forward(plan, finite_vector(x, len(plan.inputs), "input x"))
 
     @staticmethod
     def _forward(plan, x, row=None):
@@ -477,7 +477,7 @@ class Network:
         they are not checked one by one (that would cost a test per edge); one whose magnitude
         passes ~1.8e308 is ±inf, which :func:`~neuronsim.train` refuses at its next update.
         """
-        plan = self._current_plan()
+        plan = self.plan()
         for neuron in plan.order:
             if neuron.a is None:
                 raise NeuronsimError("backward() needs a forward() pass first (since the last structural change "
@@ -561,10 +561,10 @@ class Network:
         >>> net.loss([3.0], [1.0])
         2.0
         """
-        plan = self._current_plan()
+        plan = self.plan()
         loss, fused = self._checked_loss(plan, loss)
         target = self._checked_target(plan, target, loss)
-        self._forward(plan, _finite_row(x, len(plan.inputs), "input x"))
+        self._forward(plan, finite_vector(x, len(plan.inputs), "input x"))
         return self._loss_terms(plan, target, loss, fused, value_only=True)[0]
 
     # --- the network as a predictor: raw rows in, answers out ------------------------------------
@@ -610,7 +610,7 @@ class Network:
         array([[0.5],
                [2.5]])
         """
-        plan = self._current_plan()
+        plan = self.plan()
         rows, single = self._raw_rows(plan, X)
         out = self._bare_predict(plan, self._scaled(plan, rows))
         if self._target_scaler is not None:
@@ -660,7 +660,7 @@ class Network:
         >>> net.predict_proba([0.0])
         array([0.5, 0.5])
         """
-        plan = self._current_plan()
+        plan = self.plan()
         rows, single = self._raw_rows(plan, X)
         if self._target_scaler is not None:
             raise NeuronsimError("predict_proba: this network has a target_scaler, so it is a regression "
@@ -703,7 +703,7 @@ class Network:
                 "predict_classes: the network has no class names; set them with net.classes = "
                 "['name', ...] (one per output neuron, or two for a single output), e.g. "
                 "net.classes = data.classes for a neuronsim Dataset")
-        plan = self._current_plan()
+        plan = self.plan()
         self._check_classes(self._classes, plan)
         self._check_set_for("classes", plan)
         targets = self._checked_class_targets(plan)
@@ -751,7 +751,7 @@ class Network:
         >>> net.forward(net.preprocess([6.0, 4.0])) == net.predict([6.0, 4.0]).tolist()
         True
         """
-        plan = self._current_plan()
+        plan = self.plan()
         rows, single = self._raw_rows(plan, X)
         rows = self._scaled(plan, rows)
         return rows[0] if single else rows
@@ -913,7 +913,7 @@ class Network:
         names = _text_tuple(names, "classes")
         if len(set(names)) != len(names):
             raise ValueRangeError(f"classes: names must differ, got {shown(list(names))}")
-        self._check_classes(names, self._current_plan())
+        self._check_classes(names, self.plan())
         self._classes = names
         self._remember_set_for("classes", names, self.outputs)
 
@@ -1038,7 +1038,7 @@ class Network:
 
     @staticmethod
     def _checked_target(plan, target, loss):
-        target = _finite_row(target, len(plan.outputs), "target")
+        target = finite_vector(target, len(plan.outputs), "target")
         _losses.check_targets(loss, target)
         return target
 
@@ -1080,7 +1080,6 @@ class Network:
             plan = self._plan = build_plan(self._graph, key, self._explicit_inputs, self._explicit_outputs)
         return plan
 
-    _current_plan = plan  # the older private name, kept for callers not yet switched
 
     def checked_loss(self, loss, plan=None):
         """The loss for a pass over ``plan`` (default :meth:`plan`) and its fused δ pair, checked.
@@ -1103,7 +1102,7 @@ class Network:
         >>> loss.name, fused is not None
         ('binary_cross_entropy', True)
         """
-        return self._checked_loss(self._current_plan() if plan is None else plan, loss)
+        return self._checked_loss(self.plan() if plan is None else plan, loss)
 
     def checked_target(self, target, loss, plan=None):
         """``target`` as a list of one finite float per output of ``plan`` (default
@@ -1123,7 +1122,7 @@ class Network:
         """
         if not isinstance(loss, _losses.Loss):   # a name: the Loss it names (a LossError if none)
             loss = _losses.get(loss)
-        return self._checked_target(self._current_plan() if plan is None else plan, target, loss)
+        return self._checked_target(self.plan() if plan is None else plan, target, loss)
 
     # The object engine's loops, for callers that checked their inputs already (no extra call on
     # the hot path): ``Network.run_forward(plan, x, row=None)`` returns the outputs and
@@ -1335,7 +1334,7 @@ class Network:
 
     def __repr__(self):
         try:
-            plan = self._current_plan()
+            plan = self.plan()
             io = (f", inputs={[n.name for n in plan.inputs]}, outputs={[n.name for n in plan.outputs]}")
         except NeuronsimError:
             io = ""
@@ -1469,38 +1468,3 @@ def _text_tuple(names, what):
         if not isinstance(name, str) or not name:
             raise NeuronsimTypeError(f"{what}[{i}] must be a non-empty string, got {shown(name)}")
     return tuple(str(name) for name in names)  # plain str, not numpy's str_
-
-
-_FLOAT64 = np.dtype(np.float64)
-
-
-def _finite_row(values, length, what):
-    """What :func:`~neuronsim._checks.finite_vector` answers (a new list of ``length`` finite
-    floats, or its error), with a fast path for the usual case of a pass: a list or tuple of
-    Python floats, or a 1-D float64 array. One type test per value and one finiteness test of
-    their sum; anything else, or a sum that is not finite (a NaN, an infinity, or finite values
-    whose sum overflows), goes the checked way, which names the culprit.
-
-    Examples
-    --------
-    >>> _finite_row([0.5, -1.0], 2, "input x"), _finite_row(np.array([2.0]), 1, "target")
-    ([0.5, -1.0], [2.0])
-    >>> _finite_row([0.5, float("nan")], 2, "input x")
-    Traceback (most recent call last):
-    ...
-    neuronsim.errors.ValueRangeError: input x[1] must be finite, got nan
-    """
-    kind = type(values)
-    if kind is list or kind is tuple:
-        if len(values) == length:
-            for value in values:
-                if type(value) is not float:
-                    break
-            else:
-                if math.isfinite(sum(values)):
-                    return list(values)
-    elif kind is np.ndarray and values.dtype is _FLOAT64 and values.shape == (length,):
-        floats = values.tolist()
-        if math.isfinite(sum(floats)):
-            return floats
-    return finite_vector(values, length, what)

@@ -33,7 +33,7 @@ def test_a_bias_set_between_passes_is_used_by_the_next_pass():
 
 def test_the_plan_binds_each_neurons_activation_functions_beside_the_graphs_edge_dicts():
     net = one_hidden()
-    plan = net._current_plan()
+    plan = net.plan()
     neuron, f, incoming = plan.forward_loop[0]
     assert neuron is net["h1"] and f is net["h1"].activation.f
     assert incoming[0][1] is net.graph.edges["x1", "h1"]  # the graph's own dict, not a copy
@@ -115,7 +115,7 @@ def test_the_target_kept_for_explanations_is_a_copy_of_the_callers():
     target = [1.0]
     net.backward(target)
     target[0] = 5.0
-    assert net._current_plan().last_loss.target == [1.0]
+    assert net.plan().last_loss.target == [1.0]
 
 
 def test_a_pass_matches_the_sums_written_out_bit_for_bit():

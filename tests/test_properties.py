@@ -137,7 +137,7 @@ def error_bounds(net, x, target, loss_name):
         E_a[name] = LIPSCHITZ * E_z[name] + U * abs(neuron.a)
         if neuron.activation.name in KINKED and abs(neuron.z) <= 10 * E_z[name] + 1e-300:
             return None
-    last = net._current_plan().last_loss       # the loss terms the object engine used
+    last = net.plan().last_loss       # the loss terms the object engine used
     fused, terms = last.fused, list(last.output_terms)
     by_z = {n: (E_z if fused else E_a)[n] for n in outputs}
     ell = dict(zip(outputs, terms))
